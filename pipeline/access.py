@@ -1,0 +1,26 @@
+"""The one way views reach a deal: through `Deal.objects.visible_to`, answering 404 otherwise."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from pipeline.models import Deal
+
+
+def can_change_deal(user, deal: Deal) -> bool:
+    """Owners, the manager of the deal's team and admins may change a deal."""
+    if user.is_admin or deal.owner_id == user.pk:
+        return True
+    return user.is_manager and deal.team is not None and deal.team.manager_id == user.pk
+
+
+def deal_for_user(user, deal_id, *, write: bool = False) -> Deal:
+    """The deal with id `deal_id` if `user` may see it (and change it, with write=True)."""
+    deal = get_object_or_404(
+        Deal.objects.visible_to(user).select_related(
+            "organization", "contact", "product", "owner", "team", "territory", "pipeline", "stage"
+        ),
+        pk=deal_id,
+    )
+    if write and not can_change_deal(user, deal):
+        raise PermissionDenied("You may see this deal but not change it.")
+    return deal

@@ -1,0 +1,254 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Pipeline(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    """An open board column of a pipeline. Won and lost are deal statuses, not stages."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=100)
+    order = models.PositiveIntegerField(default=0)
+    win_probability = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="Chance, in percent, that a deal in this stage is won.",
+    )
+    rotting_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days a deal may stay idle in this stage before it counts as rotting. "
+        "Empty: never.",
+    )
+
+    class Meta:
+        ordering = ["pipeline_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pipeline", "name"], name="stage_name_unique_in_pipeline"
+            ),
+            models.CheckConstraint(
+                condition=Q(win_probability__lte=100), name="stage_win_probability_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline}: {self.name}"
+
+    @property
+    def win_fraction(self) -> Decimal:
+        return Decimal(self.win_probability) / 100
+
+
+class Organization(models.Model):
+    """A customer account."""
+
+    name = models.CharField(max_length=200, unique=True)
+    sector = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    year_established = models.PositiveSmallIntegerField(null=True, blank=True)
+    annual_revenue = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="In millions of the default currency.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsidiaries",
+        verbose_name="subsidiary of",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contacts"
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    job_title = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    series = models.CharField(max_length=100, blank=True)
+    list_price = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DealStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class DealQuerySet(models.QuerySet["Deal"]):
+    def visible_to(self, user) -> "DealQuerySet":
+        """The deals `user` may see: own deals; a manager adds their teams'; an admin all."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(Q(owner=user) | Q(team__manager=user))
+        return self.filter(owner=user)
+
+    def open(self) -> "DealQuerySet":
+        return self.filter(status=DealStatus.OPEN)
+
+
+class Deal(models.Model):
+    title = models.CharField(max_length=200)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
+    value = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deals"
+    )
+    team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
+    territory = models.ForeignKey(
+        "teams.Territory", null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals")
+    status = models.CharField(max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN)
+    lost_reason = models.CharField(max_length=200, blank=True)
+    expected_close_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Order of the card within its board column; gaps leave room for moves between cards.
+    position = models.BigIntegerField(default=0)
+    # Optimistic locking: every write that changes stage, status or position bumps it.
+    version = models.PositiveIntegerField(default=1)
+    # Identifier in the system a deal was imported from (e.g. the Maven opportunity_id).
+    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    objects = DealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="deal_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status=DealStatus.OPEN, closed_at__isnull=True)
+                | Q(status__in=[DealStatus.WON, DealStatus.LOST], closed_at__isnull=False),
+                name="deal_closed_at_matches_status",
+            ),
+        ]
+        indexes = [
+            # Board columns: open deals of a stage in card order.
+            models.Index(
+                fields=["stage", "status", "position", "id"], name="deal_board_column_idx"
+            ),
+            models.Index(fields=["status", "closed_at"], name="deal_status_closed_idx"),
+            models.Index(fields=["owner", "status"], name="deal_owner_status_idx"),
+            models.Index(fields=["team", "status"], name="deal_team_status_idx"),
+            models.Index(fields=["territory", "status"], name="deal_territory_status_idx"),
+            models.Index(fields=["updated_at"], name="deal_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status != DealStatus.OPEN
+
+    @property
+    def weighted_value(self) -> Decimal:
+        return (self.value * self.stage.win_fraction).quantize(Decimal("0.01"))
+
+    def days_in_stage(self, now=None) -> int:
+        return ((now or timezone.now()) - self.stage_entered_at).days
+
+    def is_rotting(self, now=None) -> bool:
+        limit = self.stage.rotting_days
+        return not self.is_closed and limit is not None and self.days_in_stage(now) > limit
+
+
+class DealStageChange(models.Model):
+    """One row per change of a deal's stage or status: who, when, from where to where.
+
+    The first row of a deal has no from-stage: it records where the deal entered the pipeline.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="entries")
+    from_status = models.CharField(max_length=10, choices=DealStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=DealStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [
+            models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
+            models.Index(fields=["to_stage", "changed_at"], name="stagechange_stage_idx"),
+            models.Index(fields=["changed_at"], name="stagechange_when_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.deal_id}: {self.from_stage_id}/{self.from_status}"
+            f" -> {self.to_stage_id}/{self.to_status}"
+        )
