@@ -38,8 +38,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Benchmarks run on PostgreSQL in their own database (they replace its data).
 bench: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=1 $(BIN)/python manage.py bench
+	createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_board
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_dashboard
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_reminders
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "teams",
     "pipeline",
     "reporting",
+    "activities",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
