@@ -37,7 +37,9 @@ class Timing:
     def line(self, target_ms: float | None = None) -> str:
         verdict = ""
         if target_ms is not None:
-            verdict = f"  target p95 < {target_ms:.0f} ms: {'met' if self.p95 < target_ms else 'MISSED'}"
+            verdict = (
+                f"  target p95 < {target_ms:.0f} ms: {'met' if self.p95 < target_ms else 'MISSED'}"
+            )
         return (
             f"{self.label:<40} n={len(self.samples_ms):<4} median {self.median:8.1f} ms"
             f"  p95 {self.p95:8.1f} ms{verdict}"

@@ -34,8 +34,13 @@ def browser():
             executable_path=CHROMIUM,
             headless=True,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
             ],
         )
         yield browser
@@ -48,7 +53,9 @@ def new_page(browser, live_server):
     contexts = []
 
     def open_page(user=None, *, password="pw", width=1280, height=900):
-        context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=live_server.url
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
