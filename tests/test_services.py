@@ -15,4 +15,3 @@ def test_celery_broker_round_trips_a_message_through_redis(redis_url):
         message.ack()
         queue.clear()
         queue.close()
-
