@@ -15,7 +15,7 @@ def healthz(request):
 
 
 def home(request):
-    return redirect("pipeline:deal-list")
+    return redirect("pipeline:board-default")
 
 
 urlpatterns = [

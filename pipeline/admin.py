@@ -92,6 +92,12 @@ class DealAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [DealStageChangeInline]
 
+    def save_model(self, request, obj, form, change):
+        # Boards notice changed cards by their version; an admin's edit counts too.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(DealStageChange)
 class DealStageChangeAdmin(admin.ModelAdmin):

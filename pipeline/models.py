@@ -9,10 +9,6 @@ from django.utils import timezone
 
 class Pipeline(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    # Bumped in the same transaction as every change to one of its deals; boards poll it to
-    # learn cheaply whether anything changed. Writers serialise on this row, so a deal
-    # stamped with revision N is committed before anyone can read N + 1.
-    revision = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -177,10 +173,9 @@ class Deal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Order of the card within its board column; gaps leave room for moves between cards.
     position = models.BigIntegerField(default=0)
-    # Optimistic locking: every write that changes stage, status or position bumps it.
+    # Optimistic locking: every write through pipeline.services (and admin) bumps it; boards
+    # also use it to notice that a card changed.
     version = models.PositiveIntegerField(default=1)
-    # The pipeline revision of the deal's latest change (see Pipeline.revision).
-    changed_in_revision = models.BigIntegerField(default=0, editable=False)
     # Identifier in the system a deal was imported from (e.g. the Maven opportunity_id).
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
@@ -205,9 +200,7 @@ class Deal(models.Model):
             models.Index(fields=["owner", "status"], name="deal_owner_status_idx"),
             models.Index(fields=["team", "status"], name="deal_team_status_idx"),
             models.Index(fields=["territory", "status"], name="deal_territory_status_idx"),
-            models.Index(
-                fields=["pipeline", "changed_in_revision"], name="deal_pipeline_revision_idx"
-            ),
+            models.Index(fields=["pipeline", "status", "stage"], name="deal_pipeline_open_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,17 @@
 """Reads of deals and pipelines. Every list starts from `Deal.objects.visible_to`."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from pipeline.models import Deal, DealStageChange, DealStatus
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
+
+from pipeline.models import Deal, DealStageChange, DealStatus, Pipeline, Stage
+from teams.access import people_visible_to, teams_visible_to
+from teams.models import Territory
+
+CARDS_PER_COLUMN = 25
+CENT = Decimal("0.01")
 
 
 def deals_for_list(user, *, status: str = "", search: str = "") -> QuerySet[Deal]:
@@ -20,3 +29,185 @@ def deal_timeline(deal: Deal) -> QuerySet[DealStageChange]:
     return deal.stage_changes.select_related("from_stage", "to_stage", "changed_by").order_by(
         "changed_at", "id"
     )
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board is narrowed to; empty means no narrowing. Ids are already validated."""
+
+    owner_id: int | None = None
+    team_id: int | None = None
+    territory_ids: tuple[int, ...] = ()
+    search: str = ""
+
+    @classmethod
+    def from_scope(cls, data) -> "BoardFilters":
+        """Filters a board sends back with its requests (the `scope_*` fields it was rendered
+        with). They only ever narrow `visible_to`, so a crafted id can hide deals, never
+        reveal one; malformed ids are ignored."""
+        return cls(
+            owner_id=_int_or_none(data.get("scope_owner")),
+            team_id=_int_or_none(data.get("scope_team")),
+            territory_ids=tuple(
+                i for i in map(_int_or_none, data.getlist("scope_territory")) if i is not None
+            ),
+            search=(data.get("scope_q") or "").strip()[:100],
+        )
+
+    def apply(self, deals: QuerySet[Deal]) -> QuerySet[Deal]:
+        if self.owner_id:
+            deals = deals.filter(owner_id=self.owner_id)
+        if self.team_id:
+            deals = deals.filter(team_id=self.team_id)
+        if self.territory_ids:
+            deals = deals.filter(territory_id__in=self.territory_ids)
+        if self.search:
+            deals = deals.filter(
+                Q(title__icontains=self.search) | Q(organization__name__icontains=self.search)
+            )
+        return deals
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class FilterOptions:
+    """The choices a user gets in the board's filters: only people and teams they may see."""
+
+    owners: list
+    teams: list
+    territories: list[Territory]
+
+    def territory_with_descendants(self, territory_id: int) -> tuple[int, ...]:
+        children: dict[int | None, list[int]] = {}
+        for territory in self.territories:
+            children.setdefault(territory.parent_id, []).append(territory.pk)
+        found, pending = [], [territory_id]
+        while pending:
+            current = pending.pop()
+            found.append(current)
+            pending.extend(children.get(current, []))
+        return tuple(found)
+
+
+def board_filter_options(user) -> FilterOptions:
+    """Owners, teams and territories to filter by (a rep has nothing to narrow)."""
+    if not (user.is_admin or user.is_manager):
+        return FilterOptions(owners=[], teams=[], territories=[])
+    owners = list(people_visible_to(user).order_by("first_name", "last_name", "username"))
+    teams = list(teams_visible_to(user).select_related("territory").order_by("name"))
+    if user.is_admin:
+        territories = list(Territory.objects.order_by("name"))
+    else:
+        territories = sorted({team.territory for team in teams}, key=lambda t: t.name)
+    return FilterOptions(owners=owners, teams=teams, territories=territories)
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    count: int = 0
+    total_value: Decimal = Decimal("0.00")
+    # Changes whenever a card of the column is added, removed or changed (every write bumps
+    # a deal's version): what live boards compare to know which columns to re-fetch.
+    fingerprint: str = "0"
+
+
+@dataclass
+class Column:
+    stage: Stage
+    totals: ColumnTotals = field(default_factory=ColumnTotals)
+    cards: list[Deal] = field(default_factory=list)
+    has_more: bool = False
+
+    @property
+    def weighted_value(self) -> Decimal:
+        return (self.totals.total_value * self.stage.win_probability / 100).quantize(CENT)
+
+    @property
+    def last_card(self) -> Deal | None:
+        return self.cards[-1] if self.cards else None
+
+
+def board_deals(user, pipeline: Pipeline, filters: BoardFilters) -> QuerySet[Deal]:
+    """The open deals of `pipeline` that `user` may see, narrowed by the filters."""
+    return filters.apply(Deal.objects.visible_to(user).filter(pipeline=pipeline, status=DealStatus.OPEN))
+
+
+def column_totals(deals: QuerySet[Deal], stage_ids=None) -> dict[int, ColumnTotals]:
+    """Count, total value and fingerprint per stage, over every matching deal (one query)."""
+    if stage_ids is not None:
+        deals = deals.filter(stage_id__in=stage_ids)
+    rows = (
+        deals.order_by()
+        .values("stage_id")
+        .annotate(
+            count=Count("id"),
+            total=Sum("value", default=Decimal("0")),
+            versions=Sum("version"),
+            ids=Sum("id"),
+        )
+    )
+    return {
+        row["stage_id"]: ColumnTotals(
+            count=row["count"],
+            total_value=row["total"],
+            fingerprint=f"{row['count']}.{row['versions']}.{row['ids']}.{row['total']}",
+        )
+        for row in rows
+    }
+
+
+def card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    return deals.select_related("organization", "owner", "stage")
+
+
+def board_columns(user, pipeline: Pipeline, stages: list[Stage], filters: BoardFilters) -> list[Column]:
+    """Every column of the board: totals over all matching deals, and its first cards.
+
+    Two queries whatever the number of deals: one grouped aggregate, and one window query
+    that ranks the cards within each column and keeps the first CARDS_PER_COLUMN + 1.
+    """
+    deals = board_deals(user, pipeline, filters)
+    totals = column_totals(deals)
+    ranked = (
+        card_queryset(deals)
+        .annotate(
+            column_rank=Window(
+                RowNumber(), partition_by=[F("stage_id")], order_by=[F("position"), F("id")]
+            )
+        )
+        .filter(column_rank__lte=CARDS_PER_COLUMN + 1)
+        .order_by("stage_id", "position", "id")
+    )
+    columns = {stage.pk: Column(stage=stage) for stage in stages}
+    for deal in ranked:
+        column = columns.get(deal.stage_id)
+        if column is None:
+            continue
+        if len(column.cards) < CARDS_PER_COLUMN:
+            column.cards.append(deal)
+        else:
+            column.has_more = True
+    for stage_id, stage_totals in totals.items():
+        if stage_id in columns:
+            columns[stage_id].totals = stage_totals
+    return list(columns.values())
+
+
+def column_page(
+    user, pipeline: Pipeline, stage: Stage, filters: BoardFilters, *, after: tuple[int, int] | None
+) -> Column:
+    """The first cards of one column, or the next ones after card (position, id): keyset
+    pagination, so a deep page costs what the first one does."""
+    deals = card_queryset(board_deals(user, pipeline, filters)).filter(stage=stage)
+    if after is not None:
+        position, deal_id = after
+        deals = deals.filter(Q(position__gt=position) | Q(position=position, id__gt=deal_id))
+    deals = deals.order_by("position", "id")[: CARDS_PER_COLUMN + 1]
+    cards = list(deals)
+    return Column(stage=stage, cards=cards[:CARDS_PER_COLUMN], has_more=len(cards) > CARDS_PER_COLUMN)

@@ -1,17 +1,44 @@
-"""Every write to deals and pipelines goes through a function here."""
+"""Every write to deals and pipelines goes through a function here.
 
-from datetime import datetime
+Every change to a deal bumps its version and, when the stage or status changes, writes one
+`DealStageChange` row in the same transaction. Changes use optimistic locking: the caller
+passes the version it saw, and a conditional UPDATE refuses the write when someone else
+changed the deal since (exactly one of two concurrent moves wins).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Min
+from django.db import connection, transaction
+from django.db.models import F, Min, OuterRef, Subquery
 from django.utils import timezone
 
-from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Product, Stage
+from pipeline.models import (
+    Contact,
+    Deal,
+    DealStageChange,
+    DealStatus,
+    Organization,
+    Product,
+    Stage,
+)
 
 # Gap between neighbouring cards, so that a card can be dropped between two others
 # without renumbering the column.
 POSITION_STEP = 1024
+
+
+class DealChangeRefused(Exception):
+    """The change makes no sense (closed deal, stage of another pipeline...): say why."""
+
+
+class DealConflict(Exception):
+    """Someone else changed the deal since the caller read it."""
+
+    def __init__(self, deal_id: int):
+        super().__init__(f"Deal {deal_id} was changed by someone else.")
+        self.deal_id = deal_id
 
 
 def top_of_column_position(stage: Stage) -> int:
@@ -28,10 +55,10 @@ def deal_create(
     value: Decimal,
     actor,
     organization: Organization | None = None,
-    contact=None,
+    contact: Contact | None = None,
     product: Product | None = None,
     currency: str | None = None,
-    expected_close_date=None,
+    expected_close_date: date | None = None,
     created_at: datetime | None = None,
 ) -> Deal:
     """Open a deal at the top of `stage`'s column and record where it entered the pipeline."""
@@ -45,8 +72,7 @@ def deal_create(
         pipeline_id=stage.pipeline_id,
         stage=stage,
         value=value,
-        currency=currency
-        or (product.currency if product else Deal._meta.get_field("currency").default),
+        currency=currency or (product.currency if product else Deal._meta.get_field("currency").default),
         organization=organization,
         contact=contact,
         product=product,
@@ -56,10 +82,191 @@ def deal_create(
         position=top_of_column_position(stage),
     )
     DealStageChange.objects.create(
-        deal=deal,
-        to_stage=stage,
-        to_status=DealStatus.OPEN,
-        changed_by=actor,
-        changed_at=created_at,
+        deal=deal, to_stage=stage, to_status=DealStatus.OPEN, changed_by=actor, changed_at=created_at
     )
+    return deal
+
+
+@dataclass(frozen=True)
+class DropTarget:
+    stage: Stage
+    position: int | None  # None: no room left between the neighbours
+
+
+def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarget | None:
+    """The stage (of the deal's pipeline) and the position just after card `after_id`.
+
+    Without `after_id` the card goes on top. One query: the neighbours' positions come as
+    subqueries of the stage lookup. None when the stage is not in the deal's pipeline.
+    """
+    column = Deal.objects.filter(stage=OuterRef("pk"), status=DealStatus.OPEN).exclude(pk=deal.pk)
+    if after_id is not None:
+        anchor = column.filter(pk=after_id).values("position")[:1]
+        following = (
+            column.filter(position__gte=Subquery(anchor))
+            .exclude(pk=after_id)
+            .order_by("position", "id")
+            .values("position")[:1]
+        )
+        neighbours = {"anchor": Subquery(anchor), "following": Subquery(following)}
+    else:
+        neighbours = {"following": Subquery(column.order_by("position", "id").values("position")[:1])}
+    stage = (
+        Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id).annotate(**neighbours).first()
+    )
+    if stage is None:
+        return None
+    anchor_position = getattr(stage, "anchor", None)
+    following_position = stage.following
+    if anchor_position is None:
+        # Top of the column (or the card it was dropped after has left the column).
+        position = 0 if following_position is None else following_position - POSITION_STEP
+    elif following_position is None:
+        position = anchor_position + POSITION_STEP
+    elif following_position - anchor_position > 1:
+        position = (anchor_position + following_position) // 2
+    else:
+        position = None
+    return DropTarget(stage=stage, position=position)
+
+
+def stage_renumber_cards(*, stage: Stage) -> None:
+    """Spread the open cards of a column POSITION_STEP apart, keeping their order."""
+    deals = connection.ops.quote_name(Deal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {deals} SET position = ranked.rank * %s
+            FROM (
+                SELECT id, ROW_NUMBER() OVER (ORDER BY position, id) AS rank
+                FROM {deals} WHERE stage_id = %s AND status = %s
+            ) AS ranked
+            WHERE {deals}.id = ranked.id
+            """,
+            [POSITION_STEP, stage.pk, DealStatus.OPEN],
+        )
+
+
+@transaction.atomic
+def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, actor) -> Deal:
+    """Move an open deal to `stage_id`, just after card `after_id` (or on top).
+
+    Raises DealChangeRefused for a closed deal or a stage outside its pipeline, and
+    DealConflict when `version` is not the deal's current version.
+    """
+    if deal.is_closed:
+        raise DealChangeRefused(f"“{deal.title}” is {deal.get_status_display().lower()}; reopen it to move it.")
+    if version != deal.version:
+        raise DealConflict(deal.pk)
+    target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
+    if target is None:
+        raise DealChangeRefused("That stage does not exist in this deal's pipeline.")
+    if target.position is None:
+        stage_renumber_cards(stage=target.stage)
+        target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
+
+    now = timezone.now()
+    from_stage_id = deal.stage_id
+    stage_changed = target.stage.pk != from_stage_id
+    changes = {"stage": target.stage, "position": target.position, "updated_at": now}
+    if stage_changed:
+        changes["stage_entered_at"] = now
+    updated = Deal.objects.filter(pk=deal.pk, version=version, status=DealStatus.OPEN).update(
+        version=F("version") + 1, **changes
+    )
+    if not updated:
+        raise DealConflict(deal.pk)
+    if stage_changed:
+        DealStageChange.objects.create(
+            deal=deal,
+            from_stage_id=from_stage_id,
+            to_stage=target.stage,
+            from_status=DealStatus.OPEN,
+            to_status=DealStatus.OPEN,
+            changed_by=actor,
+            changed_at=now,
+        )
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    deal.version = version + 1
+    return deal
+
+
+def _deal_set_status(*, deal: Deal, status: str, version: int, actor, lost_reason: str = "") -> Deal:
+    now = timezone.now()
+    before = deal.status
+    changes = {
+        "status": status,
+        "closed_at": None if status == DealStatus.OPEN else now,
+        "lost_reason": lost_reason,
+        "updated_at": now,
+    }
+    if status == DealStatus.OPEN:
+        # A reopened deal comes back on top of its column.
+        changes["position"] = top_of_column_position(deal.stage)
+        changes["stage_entered_at"] = now
+    updated = Deal.objects.filter(pk=deal.pk, version=version, status=before).update(
+        version=F("version") + 1, **changes
+    )
+    if not updated:
+        raise DealConflict(deal.pk)
+    DealStageChange.objects.create(
+        deal=deal,
+        from_stage_id=deal.stage_id,
+        to_stage_id=deal.stage_id,
+        from_status=before,
+        to_status=status,
+        changed_by=actor,
+        changed_at=now,
+    )
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    deal.version = version + 1
+    return deal
+
+
+@transaction.atomic
+def deal_mark_won(*, deal: Deal, version: int, actor) -> Deal:
+    """Close an open deal as won."""
+    if deal.is_closed:
+        raise DealChangeRefused(f"“{deal.title}” is already {deal.get_status_display().lower()}.")
+    return _deal_set_status(deal=deal, status=DealStatus.WON, version=version, actor=actor)
+
+
+@transaction.atomic
+def deal_mark_lost(*, deal: Deal, version: int, reason: str, actor) -> Deal:
+    """Close an open deal as lost, with the reason the customer gave."""
+    if deal.is_closed:
+        raise DealChangeRefused(f"“{deal.title}” is already {deal.get_status_display().lower()}.")
+    if not reason.strip():
+        raise DealChangeRefused("Say why the deal was lost.")
+    return _deal_set_status(
+        deal=deal, status=DealStatus.LOST, version=version, actor=actor, lost_reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def deal_reopen(*, deal: Deal, version: int, actor) -> Deal:
+    """Put a won or lost deal back on the board, in the stage it was closed from."""
+    if not deal.is_closed:
+        raise DealChangeRefused(f"“{deal.title}” is already open.")
+    return _deal_set_status(deal=deal, status=DealStatus.OPEN, version=version, actor=actor)
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, version: int, actor, **fields) -> Deal:
+    """Change a deal's details (not its stage or status); the owner decides team and territory."""
+    if "owner" in fields:
+        team = fields["owner"].team
+        fields["team"] = team
+        fields["territory"] = team.territory if team else None
+    fields["updated_at"] = timezone.now()
+    updated = Deal.objects.filter(pk=deal.pk, version=version).update(
+        version=F("version") + 1, **fields
+    )
+    if not updated:
+        raise DealConflict(deal.pk)
+    for name, value in fields.items():
+        setattr(deal, name, value)
+    deal.version = version + 1
     return deal

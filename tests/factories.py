@@ -117,3 +117,25 @@ def make_deal(
             changed_at=closed_at,
         )
     return deal
+
+
+def make_many_deals(count: int, *, owner: User, stages, value: str = "100.00") -> list[Deal]:
+    """`count` open deals spread over `stages`, inserted in bulk (for size-dependence tests)."""
+    now = timezone.now()
+    start = next(_sequence) * 1_000_000
+    deals = [
+        Deal(
+            title=f"Bulk deal {start + index}",
+            owner=owner,
+            team=owner.team,
+            territory=owner.team.territory if owner.team else None,
+            pipeline_id=stages[index % len(stages)].pipeline_id,
+            stage=stages[index % len(stages)],
+            value=Decimal(value),
+            created_at=now,
+            stage_entered_at=now,
+            position=(start + index) * 1024,
+        )
+        for index in range(count)
+    ]
+    return Deal.objects.bulk_create(deals)

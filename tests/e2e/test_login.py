@@ -3,9 +3,9 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_rep_logs_in_and_reaches_their_deals(new_page, cast):
+def test_rep_logs_in_and_lands_on_their_board(new_page, cast):
     page = new_page(cast.rep_a)
-    assert page.url.endswith("/deals/")
+    assert page.url.endswith("/pipeline/")
     assert page.get_by_role("link", name="Rep A's deal").is_visible()
     assert page.get_by_text("Rep B's deal").count() == 0
 

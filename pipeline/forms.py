@@ -1,0 +1,112 @@
+from django import forms
+
+from crm.forms import BootstrapFormMixin
+from pipeline.models import Contact, Deal, Organization, Product, Stage
+from pipeline.queries import BoardFilters, FilterOptions
+from teams.access import assignable_owners
+
+
+class BoardFilterForm(BootstrapFormMixin, forms.Form):
+    """The board's filters; the choices are only what the user may see (no extra queries)."""
+
+    owner = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Owner")
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Team")
+    territory = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Territory")
+    q = forms.CharField(required=False, max_length=100, label="Search")
+
+    def __init__(self, data, *, options: FilterOptions):
+        super().__init__(data)
+        self.options = options
+        self.fields["owner"].choices = [("", "Everyone")] + [(u.pk, str(u)) for u in options.owners]
+        self.fields["team"].choices = [("", "All teams")] + [(t.pk, t.name) for t in options.teams]
+        self.fields["territory"].choices = [("", "All territories")] + [
+            (t.pk, t.name) for t in options.territories
+        ]
+        self.fields["q"].widget.attrs.update(placeholder="Title or organization", type="search")
+
+    def filters(self) -> BoardFilters:
+        """The valid filters; an invalid one (a crafted id, say) is left out, never trusted."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        territory = data.get("territory")
+        return BoardFilters(
+            owner_id=data.get("owner"),
+            team_id=data.get("team"),
+            territory_ids=self.options.territory_with_descendants(territory) if territory else (),
+            search=(data.get("q") or "").strip(),
+        )
+
+    @property
+    def is_narrowed(self) -> bool:
+        return any(self.data.get(name) for name in self.fields)
+
+
+class DealMoveForm(forms.Form):
+    stage = forms.IntegerField()
+    after = forms.IntegerField(required=False)
+    version = forms.IntegerField(min_value=1)
+
+
+class DealVersionForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+
+
+class DealLostForm(BootstrapFormMixin, forms.Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=200,
+        label="Why was it lost?",
+        help_text="For example: price, chose a competitor, no budget, no decision.",
+    )
+
+
+class DealForm(BootstrapFormMixin, forms.ModelForm):
+    """Create or edit a deal. The owner must be someone the user may assign deals to."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Deal
+        fields = [
+            "title",
+            "organization",
+            "contact",
+            "product",
+            "value",
+            "currency",
+            "owner",
+            "stage",
+            "expected_close_date",
+        ]
+        widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, user, pipeline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = assignable_owners(user).order_by("first_name", "last_name")
+        self.fields["owner"].initial = user.pk
+        self.fields["organization"].queryset = Organization.objects.order_by("name")
+        self.fields["contact"].queryset = Contact.objects.select_related("organization")
+        self.fields["product"].queryset = Product.objects.order_by("name")
+        self.fields["stage"].queryset = Stage.objects.filter(pipeline=pipeline).order_by("order")
+        self.fields["value"].help_text = "Leave empty to use the product's list price."
+        self.fields["value"].required = False
+        if self.instance.pk:
+            # Stage and status change on the board (moves) and with the won/lost buttons.
+            del self.fields["stage"]
+            self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True
+        if user.role == "rep" and not user.is_admin:
+            self.fields["owner"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") is None:
+            product = data.get("product")
+            if product is None:
+                self.add_error("value", "Enter a value, or pick a product to use its list price.")
+            else:
+                data["value"] = product.list_price
+        contact, organization = data.get("contact"), data.get("organization")
+        if contact and organization and contact.organization_id != organization.pk:
+            self.add_error("contact", f"{contact} works at another organization.")
+        return data
