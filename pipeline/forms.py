@@ -11,7 +11,9 @@ class BoardFilterForm(BootstrapFormMixin, forms.Form):
 
     owner = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Owner")
     team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Team")
-    territory = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Territory")
+    territory = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Territory"
+    )
     q = forms.CharField(required=False, max_length=100, label="Search")
 
     def __init__(self, data, *, options: FilterOptions):
@@ -88,6 +90,7 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["contact"].queryset = Contact.objects.select_related("organization")
         self.fields["product"].queryset = Product.objects.order_by("name")
         self.fields["stage"].queryset = Stage.objects.filter(pipeline=pipeline).order_by("order")
+        self.fields["stage"].empty_label = None  # a new deal starts in the first stage
         self.fields["value"].help_text = "Leave empty to use the product's list price."
         self.fields["value"].required = False
         if self.instance.pk:

@@ -135,7 +135,9 @@ class Column:
 
 def board_deals(user, pipeline: Pipeline, filters: BoardFilters) -> QuerySet[Deal]:
     """The open deals of `pipeline` that `user` may see, narrowed by the filters."""
-    return filters.apply(Deal.objects.visible_to(user).filter(pipeline=pipeline, status=DealStatus.OPEN))
+    return filters.apply(
+        Deal.objects.visible_to(user).filter(pipeline=pipeline, status=DealStatus.OPEN)
+    )
 
 
 def column_totals(deals: QuerySet[Deal], stage_ids=None) -> dict[int, ColumnTotals]:
@@ -166,7 +168,9 @@ def card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     return deals.select_related("organization", "owner", "stage")
 
 
-def board_columns(user, pipeline: Pipeline, stages: list[Stage], filters: BoardFilters) -> list[Column]:
+def board_columns(
+    user, pipeline: Pipeline, stages: list[Stage], filters: BoardFilters
+) -> list[Column]:
     """Every column of the board: totals over all matching deals, and its first cards.
 
     Two queries whatever the number of deals: one grouped aggregate, and one window query
@@ -210,4 +214,6 @@ def column_page(
         deals = deals.filter(Q(position__gt=position) | Q(position=position, id__gt=deal_id))
     deals = deals.order_by("position", "id")[: CARDS_PER_COLUMN + 1]
     cards = list(deals)
-    return Column(stage=stage, cards=cards[:CARDS_PER_COLUMN], has_more=len(cards) > CARDS_PER_COLUMN)
+    return Column(
+        stage=stage, cards=cards[:CARDS_PER_COLUMN], has_more=len(cards) > CARDS_PER_COLUMN
+    )

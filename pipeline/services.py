@@ -72,7 +72,8 @@ def deal_create(
         pipeline_id=stage.pipeline_id,
         stage=stage,
         value=value,
-        currency=currency or (product.currency if product else Deal._meta.get_field("currency").default),
+        currency=currency
+        or (product.currency if product else Deal._meta.get_field("currency").default),
         organization=organization,
         contact=contact,
         product=product,
@@ -82,7 +83,11 @@ def deal_create(
         position=top_of_column_position(stage),
     )
     DealStageChange.objects.create(
-        deal=deal, to_stage=stage, to_status=DealStatus.OPEN, changed_by=actor, changed_at=created_at
+        deal=deal,
+        to_stage=stage,
+        to_status=DealStatus.OPEN,
+        changed_by=actor,
+        changed_at=created_at,
     )
     return deal
 
@@ -99,20 +104,32 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarge
     Without `after_id` the card goes on top. One query: the neighbours' positions come as
     subqueries of the stage lookup. None when the stage is not in the deal's pipeline.
     """
-    column = Deal.objects.filter(stage=OuterRef("pk"), status=DealStatus.OPEN).exclude(pk=deal.pk)
+
+    def open_cards(stage_ref):
+        return Deal.objects.filter(stage=stage_ref, status=DealStatus.OPEN).exclude(pk=deal.pk)
+
+    column = open_cards(OuterRef("pk"))
     if after_id is not None:
         anchor = column.filter(pk=after_id).values("position")[:1]
+        # Nested one level deeper, the stage is the outer query's outer query.
+        anchor_inside_following = (
+            open_cards(OuterRef(OuterRef("pk"))).filter(pk=after_id).values("position")[:1]
+        )
         following = (
-            column.filter(position__gte=Subquery(anchor))
+            column.filter(position__gte=Subquery(anchor_inside_following))
             .exclude(pk=after_id)
             .order_by("position", "id")
             .values("position")[:1]
         )
         neighbours = {"anchor": Subquery(anchor), "following": Subquery(following)}
     else:
-        neighbours = {"following": Subquery(column.order_by("position", "id").values("position")[:1])}
+        neighbours = {
+            "following": Subquery(column.order_by("position", "id").values("position")[:1])
+        }
     stage = (
-        Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id).annotate(**neighbours).first()
+        Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id)
+        .annotate(**neighbours)
+        .first()
     )
     if stage is None:
         return None
@@ -155,7 +172,9 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
     DealConflict when `version` is not the deal's current version.
     """
     if deal.is_closed:
-        raise DealChangeRefused(f"“{deal.title}” is {deal.get_status_display().lower()}; reopen it to move it.")
+        raise DealChangeRefused(
+            f"“{deal.title}” is {deal.get_status_display().lower()}; reopen it to move it."
+        )
     if version != deal.version:
         raise DealConflict(deal.pk)
     target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
@@ -192,7 +211,9 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
     return deal
 
 
-def _deal_set_status(*, deal: Deal, status: str, version: int, actor, lost_reason: str = "") -> Deal:
+def _deal_set_status(
+    *, deal: Deal, status: str, version: int, actor, lost_reason: str = ""
+) -> Deal:
     now = timezone.now()
     before = deal.status
     changes = {

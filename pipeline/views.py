@@ -16,7 +16,7 @@ from pipeline.forms import (
     DealMoveForm,
     DealVersionForm,
 )
-from pipeline.models import Deal, DealStatus, Pipeline, Stage
+from pipeline.models import DealStatus, Pipeline, Stage
 from pipeline.queries import (
     BoardFilters,
     Column,
@@ -77,7 +77,9 @@ def board(request, pipeline_id: int | None = None):
 
 
 def _board_stage(pipeline_id: int, stage_id: int) -> Stage:
-    return get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id, pipeline_id=pipeline_id)
+    return get_object_or_404(
+        Stage.objects.select_related("pipeline"), pk=stage_id, pipeline_id=pipeline_id
+    )
 
 
 @require_GET
@@ -159,7 +161,12 @@ def deal_move(request, deal_id: int):
     board_url = reverse("pipeline:board", args=[deal.pipeline_id])
     form = DealMoveForm(request.POST)
     if not form.is_valid():
-        return _refused(request, "That move was not understood; nothing changed.", status=400, fallback=board_url)
+        return _refused(
+            request,
+            "That move was not understood; nothing changed.",
+            status=400,
+            fallback=board_url,
+        )
     from_stage = deal.stage
     try:
         deal = services.deal_move(
@@ -184,7 +191,9 @@ def deal_move(request, deal_id: int):
         messages.success(request, message)
         return redirect(_safe_next(request, board_url))
     filters = BoardFilters.from_scope(request.POST)
-    totals = column_totals(board_deals(request.user, deal.pipeline, filters), [from_stage.pk, deal.stage.pk])
+    totals = column_totals(
+        board_deals(request.user, deal.pipeline, filters), [from_stage.pk, deal.stage.pk]
+    )
     columns = [
         Column(stage=stage, totals=totals.get(stage.pk, ColumnTotals()))
         for stage in {from_stage.pk: from_stage, deal.stage.pk: deal.stage}.values()
@@ -280,7 +289,9 @@ def deal_edit(request, deal_id: int):
         else:
             messages.success(request, f"Saved “{deal.title}”.")
             return redirect("pipeline:deal-detail", deal.pk)
-    return render(request, "pipeline/deal_form.html", {"form": form, "pipeline": deal.pipeline, "deal": deal})
+    return render(
+        request, "pipeline/deal_form.html", {"form": form, "pipeline": deal.pipeline, "deal": deal}
+    )
 
 
 def _close_or_reopen(request, deal_id: int, action) -> HttpResponse:
@@ -293,7 +304,9 @@ def _close_or_reopen(request, deal_id: int, action) -> HttpResponse:
     try:
         deal = action(deal=deal, version=form.cleaned_data["version"], actor=request.user)
     except services.DealConflict:
-        messages.error(request, "Someone else changed this deal a moment ago; here it is as it is now.")
+        messages.error(
+            request, "Someone else changed this deal a moment ago; here it is as it is now."
+        )
     except services.DealChangeRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -342,4 +355,3 @@ def deal_mark_lost(request, deal_id: int):
         },
         status=400,
     )
-

@@ -128,3 +128,34 @@ VISIBILITY_CASES = [
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+@pytest.fixture
+def assert_max_queries():
+    """Like django_assert_max_num_queries, but transaction control is not a query.
+
+    SQLite's IMMEDIATE transactions and the test's savepoints add BEGIN/COMMIT/SAVEPOINT
+    statements that PostgreSQL does not send; a cap must mean the same on both.
+    """
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def check(limit: int):
+        with CaptureQueriesContext(connection) as context:
+            yield context
+        queries = [
+            q["sql"]
+            for q in context.captured_queries
+            if not q["sql"].startswith(TRANSACTION_CONTROL)
+        ]
+        assert len(queries) <= limit, f"{len(queries)} queries (cap {limit}):\n" + "\n".join(
+            queries
+        )
+
+    return check

@@ -39,9 +39,13 @@
     new Sortable(list, {
       group: "deals",
       draggable: ".deal-card",
-      filter: "a, button, .column-empty",
+      filter: ".move-to, .column-empty",
       preventOnFilter: false,
       animation: 150,
+      // Sortable's own drag (not the browser's HTML5 drag and drop): the same feel with a
+      // mouse and on touch screens, and columns scroll while dragging.
+      forceFallback: true,
+      fallbackOnBody: true,
       delay: 180,
       delayOnTouchOnly: true,
       ghostClass: "opacity-50",
