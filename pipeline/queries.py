@@ -3,10 +3,11 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
-from pipeline.models import Deal, DealStageChange, DealStatus, Pipeline, Stage
+from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Pipeline, Stage
 from teams.access import people_visible_to, teams_visible_to
 from teams.models import Territory
 
@@ -62,9 +63,9 @@ class BoardFilters:
         if self.territory_ids:
             deals = deals.filter(territory_id__in=self.territory_ids)
         if self.search:
-            deals = deals.filter(
-                Q(title__icontains=self.search) | Q(organization__name__icontains=self.search)
-            )
+            # Organizations are few: match them first, then deals by id (no join per deal).
+            matching = Organization.objects.filter(name__icontains=self.search).values("pk")
+            deals = deals.filter(Q(title__icontains=self.search) | Q(organization__in=matching))
         return deals
 
 
@@ -164,8 +165,9 @@ def column_totals(deals: QuerySet[Deal], stage_ids=None) -> dict[int, ColumnTota
     }
 
 
-def card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    return deals.select_related("organization", "owner", "stage")
+def cards_without_stage(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """Cards whose stage the caller already holds (it sets `deal.stage` itself)."""
+    return deals.select_related("organization", "owner")
 
 
 def board_columns(
@@ -173,27 +175,18 @@ def board_columns(
 ) -> list[Column]:
     """Every column of the board: totals over all matching deals, and its first cards.
 
-    Two queries whatever the number of deals: one grouped aggregate, and one window query
-    that ranks the cards within each column and keeps the first CARDS_PER_COLUMN + 1.
+    Two queries whatever the number of deals: one grouped aggregate, and one for the cards.
     """
     deals = board_deals(user, pipeline, filters)
     totals = column_totals(deals)
-    ranked = (
-        card_queryset(deals)
-        .annotate(
-            column_rank=Window(
-                RowNumber(), partition_by=[F("stage_id")], order_by=[F("position"), F("id")]
-            )
-        )
-        .filter(column_rank__lte=CARDS_PER_COLUMN + 1)
-        .order_by("stage_id", "position", "id")
-    )
+    ranked = first_cards_of_each_column(deals, [stage.pk for stage in stages])
     columns = {stage.pk: Column(stage=stage) for stage in stages}
     for deal in ranked:
         column = columns.get(deal.stage_id)
         if column is None:
             continue
         if len(column.cards) < CARDS_PER_COLUMN:
+            deal.stage = column.stage
             column.cards.append(deal)
         else:
             column.has_more = True
@@ -203,12 +196,39 @@ def board_columns(
     return list(columns.values())
 
 
+def first_cards_of_each_column(deals: QuerySet[Deal], stage_ids: list[int]) -> QuerySet[Deal]:
+    """The first CARDS_PER_COLUMN + 1 cards of every column, in one query.
+
+    On PostgreSQL, a UNION ALL of one LIMITed index scan per column reads only those cards,
+    however many deals there are. SQLite cannot LIMIT inside a UNION, so it ranks every
+    matching card with a window function instead (fine at the sizes SQLite serves).
+    """
+    cards = cards_without_stage(deals).order_by("stage_id", "position", "id")
+    if not stage_ids:
+        return cards.none()
+    if connection.features.supports_slicing_ordering_in_compound:
+        per_column = [
+            deals.filter(stage_id=stage_id)
+            .order_by("position", "id")
+            .values("id")[: CARDS_PER_COLUMN + 1]
+            for stage_id in stage_ids
+        ]
+        first_ids = per_column[0].union(*per_column[1:], all=True)
+        return cards.filter(id__in=first_ids)
+    ranked = cards.annotate(
+        column_rank=Window(
+            RowNumber(), partition_by=[F("stage_id")], order_by=[F("position"), F("id")]
+        )
+    )
+    return ranked.filter(column_rank__lte=CARDS_PER_COLUMN + 1)
+
+
 def column_page(
     user, pipeline: Pipeline, stage: Stage, filters: BoardFilters, *, after: tuple[int, int] | None
 ) -> Column:
     """The first cards of one column, or the next ones after card (position, id): keyset
     pagination, so a deep page costs what the first one does."""
-    deals = card_queryset(board_deals(user, pipeline, filters)).filter(stage=stage)
+    deals = cards_without_stage(board_deals(user, pipeline, filters)).filter(stage=stage)
     if after is not None:
         position, deal_id = after
         deals = deals.filter(Q(position__gt=position) | Q(position=position, id__gt=deal_id))
