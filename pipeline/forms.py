@@ -91,6 +91,7 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["product"].queryset = Product.objects.order_by("name")
         self.fields["stage"].queryset = Stage.objects.filter(pipeline=pipeline).order_by("order")
         self.fields["stage"].empty_label = None  # a new deal starts in the first stage
+        self.fields["stage"].label_from_instance = lambda stage: stage.name
         self.fields["value"].help_text = "Leave empty to use the product's list price."
         self.fields["value"].required = False
         if self.instance.pk:
