@@ -280,6 +280,16 @@ class DigestContent:
     def is_empty(self) -> bool:
         return self.own.is_empty and all(person.is_empty for person in self.team)
 
+    @property
+    def totals(self) -> tuple[int, int, int]:
+        """Overdue activities, rotting deals and deals with no next step, everyone included."""
+        people = [self.own, *self.team]
+        return (
+            sum(p.overdue_count for p in people),
+            sum(p.rotting_count for p in people),
+            sum(p.idle_count for p in people),
+        )
+
 
 def digest_for(recipient: User, *, now: datetime | None = None) -> DigestContent:
     """A user's morning digest: their overdue activities, rotting deals and deals with no next

@@ -468,10 +468,11 @@ def digest_email(digest: Digest, content: DigestContent) -> EmailMessage:
                 "profile_url": absolute_url(reverse("profile")),
             },
         )
+    overdue, rotting, idle = content.totals
+    whose = "Your teams" if content.team else "Your day"
     return EmailMessage(
-        subject=f"Your day, {dateformat.format(digest.day, 'D j M')}: "
-        f"{content.own.overdue_count} overdue, {content.own.rotting_count} rotting, "
-        f"{content.own.idle_count} with no next step",
+        subject=f"{whose}, {dateformat.format(digest.day, 'D j M')}: {overdue} overdue, "
+        f"{rotting} rotting, {idle} without a next step",
         body=body,
         to=[recipient.email],
         headers={"Message-ID": message_id("digest", digest.pk), "X-CRM-Digest": str(digest.pk)},
