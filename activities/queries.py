@@ -103,13 +103,12 @@ def deal_activity_panel(deal: Deal, *, user: User) -> ActivityPanel:
     """
     open_activities = list(next_open_activities(deal).select_related("assignee"))
     done = deal.activities.filter(done=True).select_related("assignee").order_by("-done_at", "-id")
-    done_list = list(done[: PANEL_DONE_LIMIT + 1])
     return ActivityPanel(
         deal=deal,
         can_change=can_change_deal(user, deal),
         open=open_activities,
-        done=done_list[:PANEL_DONE_LIMIT],
-        done_count=len(done_list) if len(done_list) <= PANEL_DONE_LIMIT else done.count(),
+        done=list(done[:PANEL_DONE_LIMIT]),
+        done_count=done.count(),
     )
 
 

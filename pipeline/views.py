@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from activities.queries import deal_activity_panel
 from pipeline.access import can_change_deal, deal_for_user
 from pipeline.models import DealStatus
 from pipeline.queries import deal_timeline, deals_for_list
@@ -31,5 +32,6 @@ def deal_detail(request, deal_id: int):
             "deal": deal,
             "timeline": deal_timeline(deal),
             "can_change": can_change_deal(request.user, deal),
+            "activity_panel": deal_activity_panel(deal, user=request.user),
         },
     )
