@@ -204,6 +204,8 @@ else:
         "control_folder": str(CELERY_QUEUE_DIR / "control"),
     }
 CELERY_TIMEZONE = "UTC"
+# One queue for everything; tests give each worker they start a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True

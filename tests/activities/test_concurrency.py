@@ -1,0 +1,138 @@
+"""Dispatchers and deliveries racing on PostgreSQL row locks, in threads of this process.
+
+Each thread has its own database connection, so these are real concurrent transactions.
+"""
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from activities import services, tasks
+from activities.models import Delivery, Notification, Reminder, ReminderState
+from teams.models import ReminderOffset
+from tests.activities.factories import make_activity
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("requires_postgres"),
+]
+
+
+def due_reminders(cast, count: int) -> set[int]:
+    soon = timezone.now() + timedelta(minutes=10)
+    for index in range(count):
+        make_activity(
+            deal=cast.deal_a,
+            due_at=soon,
+            reminder_offset=ReminderOffset.MINUTES_15,
+            subject=f"Call {index}",
+        )
+    return set(Reminder.objects.values_list("pk", flat=True))
+
+
+def run_at_once(count: int, work) -> list:
+    """Run `work()` in `count` threads released together; return their results."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def test_dispatchers_running_at_once_claim_each_reminder_once(cast, monkeypatch):
+    ids = due_reminders(cast, 120)
+    monkeypatch.setattr(services, "DISPATCH_BATCH", 7)  # many small claims, to interleave
+    queued: list[int] = []
+    lock = threading.Lock()
+
+    def fake_delay(reminder_ids):
+        with lock:
+            queued.extend(reminder_ids)
+
+    monkeypatch.setattr(tasks.deliver_reminders, "delay", fake_delay)
+
+    claimed = run_at_once(4, services.reminders_dispatch)
+
+    assert sum(claimed) == len(ids)
+    assert sorted(queued) == sorted(ids), "a reminder was queued twice or never"
+    assert Reminder.objects.filter(state=ReminderState.QUEUED, attempts=1).count() == len(ids)
+
+
+def test_deliveries_of_the_same_reminders_at_once_send_each_once(cast):
+    ids = sorted(due_reminders(cast, 60))
+
+    sent = run_at_once(4, lambda: services.reminders_deliver(reminder_ids=ids))
+
+    assert sum(sent) == len(ids)
+    per_reminder = Counter(int(message.extra_headers["X-CRM-Reminder"]) for message in mail.outbox)
+    assert set(per_reminder) == set(ids) and set(per_reminder.values()) == {1}
+    assert Notification.objects.count() == len(ids)
+    assert Delivery.objects.count() == 2 * len(ids)
+
+
+def test_completing_while_the_reminder_is_being_sent_waits_for_it(cast):
+    """The completion blocks on the sending worker's row lock, then finds it sent: the
+    reminder is neither sent twice nor reported cancelled after it went out."""
+    ids = due_reminders(cast, 1)
+    (reminder_id,) = ids
+    activity = Reminder.objects.get().activity
+    sending = threading.Event()
+    release = threading.Event()
+    original_send = mail.EmailMessage.send
+
+    def slow_send(message, *args, **kwargs):
+        sending.set()
+        release.wait(10)
+        return original_send(message, *args, **kwargs)
+
+    def deliver():
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(mail.EmailMessage, "send", slow_send)
+                return services.reminder_deliver(reminder_id=reminder_id)
+        finally:
+            connection.close()
+
+    results: list = []
+    worker = threading.Thread(target=lambda: results.append(deliver()))
+    worker.start()
+    assert sending.wait(10)
+    completer = threading.Thread(
+        target=lambda: (
+            services.activity_complete(activity=activity, actor=cast.rep_a),
+            connection.close(),
+        )
+    )
+    completer.start()
+    completer.join(timeout=1)
+    assert completer.is_alive(), "the completion should wait for the row lock"
+    release.set()
+    worker.join(timeout=10)
+    completer.join(timeout=10)
+
+    assert results == [True]
+    assert Reminder.objects.get().state == ReminderState.SENT
+    assert len(mail.outbox) == 1
+    activity.refresh_from_db()
+    assert activity.done
