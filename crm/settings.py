@@ -202,6 +202,9 @@ else:
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
         "control_folder": str(CELERY_QUEUE_DIR / "control"),
+        # How often an idle worker lists the folder (seconds); the default of 1 s would also
+        # delay every task of a batch by up to a second.
+        "polling_interval": 0.2,
     }
 CELERY_TIMEZONE = "UTC"
 # One queue for everything; tests give each worker they start a queue of its own.
@@ -223,17 +226,19 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "300"))
 # digest that is not sent within the lease (a lost message, a killed worker) is claimed again.
 REMINDER_DISPATCH_SECONDS = float(os.environ.get("REMINDER_DISPATCH_SECONDS", "60"))
 REMINDER_LEASE_SECONDS = int(os.environ.get("REMINDER_LEASE_SECONDS", "600"))
+# Dispatches that pile up while no worker runs expire (one finds everything due), but not so
+# soon that a busy worker drops them all.
+_DISPATCH_EXPIRES = max(5 * REMINDER_DISPATCH_SECONDS, 60)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-reminders": {
         "task": "activities.tasks.dispatch_reminders",
         "schedule": REMINDER_DISPATCH_SECONDS,
-        # Dispatches that pile up while no worker runs are dropped: one is enough.
-        "options": {"expires": REMINDER_DISPATCH_SECONDS},
+        "options": {"expires": _DISPATCH_EXPIRES},
     },
     "dispatch-digests": {
         "task": "activities.tasks.dispatch_digests",
         "schedule": REMINDER_DISPATCH_SECONDS,
-        "options": {"expires": REMINDER_DISPATCH_SECONDS},
+        "options": {"expires": _DISPATCH_EXPIRES},
     },
 }
 if not (
