@@ -87,11 +87,13 @@ class Activity(models.Model):
 class ReminderState(models.TextChoices):
     PENDING = "pending", "Pending"  # armed; the dispatcher claims it once remind_at has passed
     QUEUED = "queued", "Queued"  # claimed by a dispatcher and handed to a delivery task
+    SENDING = "sending", "Sending"  # in-app notification delivered; its e-mail is owed
     SENT = "sent", "Sent"
     CANCELLED = "cancelled", "Cancelled"  # the activity was edited, completed or its time moved
 
 
 ARMED_STATES = [ReminderState.PENDING, ReminderState.QUEUED]
+CLAIMED_STATES = [ReminderState.QUEUED, ReminderState.SENDING]
 
 
 class Reminder(models.Model):
@@ -99,6 +101,8 @@ class Reminder(models.Model):
 
     At most one reminder per activity is armed (pending or queued); moving an activity's due
     time cancels the armed one and arms a new one, so sent and cancelled rows are history.
+    A reminder whose in-app notification went out is "sending" until its e-mail is sent too;
+    it can no longer be cancelled.
     """
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="reminders")
@@ -129,8 +133,8 @@ class Reminder(models.Model):
                 name="reminder_sent_at_matches_state",
             ),
             models.CheckConstraint(
-                condition=~Q(state=ReminderState.QUEUED) | Q(queued_at__isnull=False),
-                name="reminder_queued_has_queued_at",
+                condition=~Q(state__in=CLAIMED_STATES) | Q(queued_at__isnull=False),
+                name="reminder_claimed_has_queued_at",
             ),
         ]
         indexes = [
@@ -141,8 +145,8 @@ class Reminder(models.Model):
             ),
             models.Index(
                 fields=["queued_at"],
-                condition=Q(state=ReminderState.QUEUED),
-                name="reminder_queued_idx",
+                condition=Q(state__in=CLAIMED_STATES),
+                name="reminder_claimed_idx",
             ),
         ]
 

@@ -9,15 +9,18 @@ How a reminder is sent once
    their ids for delivery after the claim commits. Two dispatchers never claim the same row.
    A claim older than the lease (lost message, killed worker) is claimed again, so nothing
    due is lost, however long no worker ran.
-3. `reminder_deliver` locks the reminder row (skipping it if another worker holds it),
-   re-checks that it is still armed, writes the notification and the `Delivery` rows (unique
-   per reminder and channel), marks it sent and hands the e-mail to the mail server last,
-   inside the same transaction. A retried task finds it sent and does nothing; a worker
-   killed before the commit leaves it queued, to be sent again after the lease.
+3. `reminders_deliver` takes a chunk of claimed ids. In one transaction it locks them
+   (skipping rows another worker holds), re-checks each (still armed, activity not done),
+   writes the in-app notifications with their `Delivery` rows (unique per reminder and
+   channel) and moves them to "sending". Then each e-mail gets a transaction of its own: a
+   conditional update from "sending" to "sent" claims it, its `Delivery` row is written and
+   the message is handed to the mail server last, before COMMIT. A retried task finds
+   nothing left to claim; a worker killed mid-chunk leaves the rest queued or sending, to be
+   claimed again after the lease.
 
-The one window no database can close: a worker killed after the mail server accepted the
-message and before COMMIT reached PostgreSQL (microseconds) sends that e-mail again after the
-lease. The e-mail keeps its Message-ID (`<reminder-ID@host>`), so mail clients that drop
+The one window no database can close: a worker killed after the mail server accepted an
+e-mail and before its COMMIT reached PostgreSQL (microseconds) sends that e-mail again after
+the lease. The e-mail keeps its Message-ID (`<reminder-ID@host>`), so mail clients that drop
 duplicate Message-IDs show it once. A missed reminder costs more than that.
 """
 
@@ -31,7 +34,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -39,6 +42,7 @@ from django.utils import dateformat, timezone
 from activities.models import (
     ALL_DAY_REMINDER_TIME,
     ARMED_STATES,
+    CLAIMED_STATES,
     Activity,
     Channel,
     Delivery,
@@ -256,7 +260,7 @@ def reminders_dispatch(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     lease_expired = now - timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
     due = Q(state=ReminderState.PENDING, remind_at__lte=now) | Q(
-        state=ReminderState.QUEUED, queued_at__lt=lease_expired
+        state__in=CLAIMED_STATES, queued_at__lt=lease_expired
     )
     claimed = 0
     while True:
@@ -269,7 +273,13 @@ def reminders_dispatch(*, now: datetime | None = None) -> int:
             )
             if ids:
                 Reminder.objects.filter(pk__in=ids).update(
-                    state=ReminderState.QUEUED, queued_at=now, attempts=F("attempts") + 1
+                    # A reminder whose notification is out but whose e-mail is owed stays so.
+                    state=Case(
+                        When(state=ReminderState.SENDING, then=Value(ReminderState.SENDING)),
+                        default=Value(ReminderState.QUEUED),
+                    ),
+                    queued_at=now,
+                    attempts=F("attempts") + 1,
                 )
                 for start in range(0, len(ids), DELIVERY_CHUNK):
                     deliver_reminders.delay_on_commit(ids[start : start + DELIVERY_CHUNK])
@@ -278,56 +288,112 @@ def reminders_dispatch(*, now: datetime | None = None) -> int:
             return claimed
 
 
-def reminders_deliver(*, reminder_ids: Iterable[int]) -> int:
-    """Deliver each reminder on its own; one that fails stays queued for the next dispatch."""
-    sent = 0
-    for reminder_id in reminder_ids:
+def reminders_deliver(*, reminder_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Send due reminders: all their in-app notifications in one transaction, then each
+    e-mail in a transaction of its own. Returns how many reminders were completely sent.
+
+    Nothing is sent twice: the notifications commit together with the move to "sending", and
+    each e-mail is claimed by a conditional update from "sending" to "sent" and recorded as a
+    `Delivery` in the transaction that hands it to the mail server. A reminder left behind (a
+    killed worker, a refused e-mail) keeps its state and is claimed again after the lease.
+    """
+    now = now or timezone.now()
+    sent, emails = reminders_notify(reminder_ids=list(reminder_ids), now=now)
+    for reminder_id, message in emails:
         try:
-            sent += reminder_deliver(reminder_id=reminder_id)
+            sent += reminder_email_send(reminder_id=reminder_id, message=message, now=now)
         except SoftTimeLimitExceeded:
-            raise  # out of time: the rest stay queued and are claimed again after the lease
+            raise  # out of time: the rest stay "sending" and are claimed again after the lease
         except Exception:
-            log.exception("Reminder %s not delivered; it is retried after the lease", reminder_id)
+            log.exception("Reminder %s: e-mail not sent; retried after the lease", reminder_id)
     return sent
 
 
 def reminder_deliver(*, reminder_id: int, now: datetime | None = None) -> bool:
-    """Send one due reminder in-app and by e-mail, once. False when there is nothing to send:
-    it is sent, cancelled, deleted, not due yet, or another worker is sending it now."""
-    now = now or timezone.now()
+    """Send one due reminder; False when there is nothing to send: it is sent, cancelled,
+    deleted, not due yet, or another worker is sending it right now."""
+    return bool(reminders_deliver(reminder_ids=[reminder_id], now=now))
+
+
+def reminders_notify(
+    *, reminder_ids: list[int], now: datetime
+) -> tuple[int, list[tuple[int, EmailMessage]]]:
+    """Deliver the in-app notifications of these due reminders and return the e-mails owed.
+
+    Locks the reminders it handles (skipping any another worker holds) and re-checks them:
+    still armed, activity not done, recipient active. Returns how many reminders are now
+    completely sent (no e-mail wanted) and the (reminder id, e-mail) pairs still to send.
+    """
     with transaction.atomic():
-        reminder = (
+        reminders = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("activity__deal", "recipient")
-            .filter(pk=reminder_id, state__in=ARMED_STATES, remind_at__lte=now)
-            .first()
+            .filter(
+                pk__in=reminder_ids,
+                state__in=[*ARMED_STATES, ReminderState.SENDING],
+                remind_at__lte=now,
+            )
+            .order_by("pk")
         )
-        if reminder is None:
-            return False
-        activity, recipient = reminder.activity, reminder.recipient
-        if activity.done or not recipient.is_active:
-            Reminder.objects.filter(pk=reminder.pk).update(state=ReminderState.CANCELLED)
-            return False
-        text = reminder_text(activity, tz=recipient.zoneinfo)
-        Notification.objects.create(
-            recipient=recipient,
-            reminder=reminder,
-            deal=activity.deal,
-            activity=activity,
-            text=text,
-            created_at=now,
-        )
-        deliveries = [Delivery(reminder=reminder, channel=Channel.IN_APP, delivered_at=now)]
-        email = None
-        if recipient.email and reminder.attempts <= MAX_EMAIL_ATTEMPTS:
-            email = reminder_email(reminder, text=text)
-            deliveries.append(Delivery(reminder=reminder, channel=Channel.EMAIL, delivered_at=now))
+        cancelled, done, sending = [], [], []
+        notifications, deliveries, emails = [], [], []
+        for reminder in reminders:
+            activity, recipient = reminder.activity, reminder.recipient
+            wants_email = bool(recipient.email) and reminder.attempts <= MAX_EMAIL_ATTEMPTS
+            if reminder.state == ReminderState.SENDING:
+                # Its notification is out; only the e-mail is owed (or given up).
+                if wants_email:
+                    text = reminder_text(activity, tz=recipient.zoneinfo)
+                    emails.append((reminder.pk, reminder_email(reminder, text=text)))
+                else:
+                    done.append(reminder.pk)
+                continue
+            if activity.done or not recipient.is_active:
+                cancelled.append(reminder.pk)
+                continue
+            text = reminder_text(activity, tz=recipient.zoneinfo)
+            notifications.append(
+                Notification(
+                    recipient=recipient,
+                    reminder=reminder,
+                    deal=activity.deal,
+                    activity=activity,
+                    text=text,
+                    created_at=now,
+                )
+            )
+            deliveries.append(Delivery(reminder=reminder, channel=Channel.IN_APP, delivered_at=now))
+            if wants_email:
+                sending.append(reminder.pk)
+                emails.append((reminder.pk, reminder_email(reminder, text=text)))
+            else:
+                done.append(reminder.pk)
+        Notification.objects.bulk_create(notifications)
         Delivery.objects.bulk_create(deliveries)
-        Reminder.objects.filter(pk=reminder.pk).update(state=ReminderState.SENT, sent_at=now)
-        if email is not None:
-            # Last: if the mail server refuses it or the worker dies, all of the above rolls
-            # back and the reminder is sent again after the lease.
-            email.send()
+        if cancelled:
+            Reminder.objects.filter(pk__in=cancelled).update(state=ReminderState.CANCELLED)
+        if sending:
+            Reminder.objects.filter(pk__in=sending).update(
+                state=ReminderState.SENDING, queued_at=now
+            )
+        if done:
+            Reminder.objects.filter(pk__in=done).update(state=ReminderState.SENT, sent_at=now)
+    return len(done), emails
+
+
+def reminder_email_send(*, reminder_id: int, message: EmailMessage, now: datetime) -> bool:
+    """Send a reminder's owed e-mail once: claim it with a conditional update, record the
+    delivery, and hand the message to the mail server last, before the commit."""
+    with transaction.atomic():
+        claimed = Reminder.objects.filter(pk=reminder_id, state=ReminderState.SENDING).update(
+            state=ReminderState.SENT, sent_at=now
+        )
+        if not claimed:
+            return False  # another worker sent it (it waited for that worker's commit)
+        Delivery.objects.create(reminder_id=reminder_id, channel=Channel.EMAIL, delivered_at=now)
+        # Last: if the mail server refuses it or the worker dies, all of the above rolls back
+        # and the e-mail is claimed again after the lease.
+        message.send()
     return True
 
 

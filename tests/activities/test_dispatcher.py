@@ -280,7 +280,9 @@ def test_a_reminder_due_while_no_worker_ran_is_sent_when_one_starts(cast, at, di
     assert len(mail.outbox) == 1
 
 
-def test_a_refused_email_keeps_the_reminder_queued_and_sends_nothing(cast, at, dispatch, settings):
+def test_a_refused_email_is_sent_after_the_lease_and_the_notification_not_again(
+    cast, at, dispatch, settings
+):
     make_activity(deal=cast.deal_a, due_at=SOON, reminder_offset=ReminderOffset.AT_TIME)
     at(SOON)
     with mock.patch(
@@ -288,12 +290,31 @@ def test_a_refused_email_keeps_the_reminder_queued_and_sends_nothing(cast, at, d
     ):
         assert dispatch() == 1
     reminder = Reminder.objects.get()
-    assert reminder.state == ReminderState.QUEUED
-    assert not Notification.objects.exists() and not Delivery.objects.exists()
+    assert reminder.state == ReminderState.SENDING  # the e-mail is owed
+    assert Notification.objects.count() == 1
+    assert list(Delivery.objects.values_list("channel", flat=True)) == [Channel.IN_APP]
 
+    at(SOON + timedelta(seconds=settings.REMINDER_LEASE_SECONDS - 1))
+    assert dispatch() == 0
     at(SOON + timedelta(seconds=settings.REMINDER_LEASE_SECONDS + 1))
     assert dispatch() == 1
     assert len(mail.outbox) == 1 and Notification.objects.count() == 1
+    reminder.refresh_from_db()
+    assert reminder.state == ReminderState.SENT and reminder.attempts == 2
+
+
+def test_completing_after_the_notification_went_out_still_sends_the_owed_email(
+    cast, at, dispatch, settings
+):
+    activity = make_activity(deal=cast.deal_a, due_at=SOON, reminder_offset=0)
+    at(SOON)
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP down")):
+        dispatch()
+    activity_complete(activity=activity, actor=cast.rep_a)
+    at(SOON + timedelta(seconds=settings.REMINDER_LEASE_SECONDS + 1))
+    dispatch()
+    assert len(mail.outbox) == 1
+    assert Reminder.objects.get().state == ReminderState.SENT
 
 
 def test_after_repeated_email_failures_the_reminder_goes_out_in_app(cast, at, dispatch, settings):
