@@ -50,7 +50,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reminders", type=int, default=10_000)
-        parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+        parser.add_argument(
+            "--concurrency", type=int, default=4, help="worker processes (docker-compose: 4)"
+        )
         parser.add_argument("--target", type=float, default=60.0, help="seconds")
         parser.add_argument(
             "--redis-url",
