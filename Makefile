@@ -31,6 +31,7 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo_activities --if-empty
 	@mkdir -p var
 	@$(WORKER) --logfile=var/celery.log & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
