@@ -137,7 +137,18 @@ def test_post_is_refused(client, cast):
 def test_empty_list_says_so(client, cast):
     client.force_login(cast.rep_a)
     response = client.get(URL)
-    assert "Nothing overdue." in response.text
+    assert "No activities to do." in response.text
+    assert "Pick one of your reps" not in response.text
+    response = client.get(URL, {"type": "meeting"})
+    assert "No activities match these filters." in response.text
+    client.force_login(cast.manager_a)
+    assert "Pick one of your reps above" in client.get(URL).text
+
+
+def test_a_section_with_nothing_says_so(client, cast):
+    make_activity(deal=cast.deal_a, due_date=date(2026, 6, 11))
+    client.force_login(cast.rep_a)
+    assert "Nothing overdue." in client.get(URL).text
 
 
 def fill(cast, count: int) -> None:
