@@ -1,8 +1,6 @@
 """The activity screens in headless Chromium, at desktop and phone widths, with screenshots
 in test-artifacts/ to look at."""
 
-# ruff: noqa: F811 (the browser fixtures come from tests/e2e/conftest.py)
-
 from datetime import date, timedelta
 
 import pytest
@@ -11,9 +9,9 @@ from django.utils import timezone
 from activities.models import Activity, Notification
 from teams.models import ReminderOffset
 from tests.activities.factories import make_activity
-from tests.e2e.conftest import browser, new_page, screenshot  # noqa: F401 (fixtures)
+from tests.e2e.conftest import screenshot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_rep_schedules_completes_and_is_offered_the_next_step(new_page, cast):
