@@ -67,7 +67,9 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
         kwargs.setdefault("auto_id", f"activity-{activity.pk if activity else 'new'}-%s")
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees_for(deal, user)
-        self.fields["due_time"].help_text = (
+        self.fields[
+            "due_time"
+        ].help_text = (
             f"Times are in your time zone, {user.time_zone}. No time: an all-day activity."
         )
         self.fields["note"].widget.attrs["placeholder"] = "Agenda, dial-in, what to prepare…"

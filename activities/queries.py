@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from activities.models import Activity, ActivityType, Notification
+from activities.models import DUE_ORDER, Activity, ActivityType, Notification
 from pipeline.access import can_change_deal
 from pipeline.models import Deal, Stage
 from teams.access import people_visible_to
@@ -35,9 +35,7 @@ DIGEST_ITEM_LIMIT = 20
 
 def next_open_activities(deal_ref: Any = None) -> QuerySet[Activity]:
     """A deal's open activities, the next one first: earliest day, all-day before timed."""
-    return Activity.objects.filter(deal=deal_ref or OuterRef("pk"), done=False).order_by(
-        "due_date", Case(When(due_at__isnull=True, then=Value(0)), default=Value(1)), "due_at", "id"
-    )
+    return Activity.objects.filter(deal=deal_ref or OuterRef("pk"), done=False).order_by(*DUE_ORDER)
 
 
 def with_next_activity(
@@ -211,8 +209,7 @@ def activity_agenda(
         section = AgendaSection(key=key, title=BUCKET_TITLES[key], count=counts[key])
         if section.count:
             rows = activities.filter(condition).select_related("deal", "deal__organization")
-            if key == "done":
-                rows = rows.order_by("-done_at", "-id")
+            rows = rows.order_by("-done_at", "-id") if key == "done" else rows.order_by(*DUE_ORDER)
             section.activities = list(rows[:SECTION_LIMIT])
         sections.append(section)
     return Agenda(person=person, status=status, type=type, sections=sections)
@@ -308,7 +305,7 @@ def digest_for(recipient: User, *, now: datetime | None = None) -> DigestContent
     own.overdue = list(
         Activity.objects.filter(overdue, assignee=recipient)
         .select_related("deal")
-        .order_by("due_date", "due_at", "id")[: DIGEST_ITEM_LIMIT + 1]
+        .order_by(*DUE_ORDER)[: DIGEST_ITEM_LIMIT + 1]
     )
     own.rotting = list(
         open_deals.filter(rotting, owner=recipient)
