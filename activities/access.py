@@ -43,7 +43,7 @@ def assignees_for(deal: Deal, user: User) -> QuerySet[User]:
     its team and `user` themselves when they see it; never a rep of another team.
     """
     may_see_deal = Q(pk=deal.owner_id) | Q(role=Role.ADMIN) | Q(is_superuser=True)
-    if deal.team_id is not None and deal.team.manager_id is not None:
+    if deal.team is not None and deal.team.manager_id is not None:
         may_see_deal |= Q(pk=deal.team.manager_id, role=Role.MANAGER)
     return (
         User.objects.filter(is_active=True)

@@ -5,7 +5,7 @@ from activities.models import Activity, Delivery, Digest, Notification, Reminder
 
 class ReminderInline(admin.TabularInline):
     model = Reminder
-    fields = ["remind_at", "recipient", "state", "attempts", "queued_at", "sent_at"]
+    fields = ("remind_at", "recipient", "state", "attempts", "queued_at", "sent_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -31,7 +31,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
-    fields = ["channel", "delivered_at"]
+    fields = ("channel", "delivered_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

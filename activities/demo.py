@@ -59,6 +59,7 @@ def seed_demo_activities() -> int:
             offset=activity.reminder_offset,
             tz=tz,
         )
+        assert remind_at is not None  # an offset gives a time
         reminders.append(
             Reminder(activity=activity, recipient=activity.assignee, remind_at=remind_at)
         )

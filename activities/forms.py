@@ -66,7 +66,9 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
         # Ids unique to the activity, so that a page holding two of these forms stays valid.
         kwargs.setdefault("auto_id", f"activity-{activity.pk if activity else 'new'}-%s")
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignees_for(deal, user)
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = assignees_for(deal, user)
         self.fields[
             "due_time"
         ].help_text = (
@@ -75,9 +77,10 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
         self.fields["note"].widget.attrs["placeholder"] = "Agenda, dial-in, what to prepare…"
         minutes = self.initial.get("duration")
         duration = self.fields["duration"]
+        assert isinstance(duration, forms.TypedChoiceField)
         if minutes and minutes not in dict(DURATION_CHOICES):
             # Keep a duration set elsewhere (admin) instead of silently dropping it on save.
-            duration.choices = [*duration.choices, (minutes, f"{minutes} min")]
+            duration.choices = [*DURATION_CHOICES, (minutes, f"{minutes} min")]
 
     def initial_for(self, activity: Activity | None) -> dict:
         tz = self.user.zoneinfo
@@ -102,7 +105,7 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
         return initial
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         day, time = data.get("due_date"), data.get("due_time")
         data["due_at"] = None
         if day is not None and time is not None:

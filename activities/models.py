@@ -2,14 +2,14 @@ from datetime import time
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 
 from teams.models import ReminderOffset
 
 # Due order: by day, all-day activities first (they are "for the day"), then by time. Spelled
 # out because PostgreSQL and SQLite put NULLs at opposite ends.
-DUE_ORDER = ["due_date", F("due_at").asc(nulls_first=True), "id"]
+DUE_ORDER: list[str | OrderBy] = ["due_date", F("due_at").asc(nulls_first=True), "id"]
 
 # An all-day activity is reminded about as if it were due at this time of its day, in the
 # assignee's time zone ("1 day before" an all-day Tuesday task: Monday 09:00).

@@ -238,7 +238,8 @@ def rotting_condition(*, now: datetime) -> Q:
         "pk", "rotting_days"
     ):
         # days_in_stage > rotting_days  <=>  in the stage for at least rotting_days + 1 days
-        condition |= Q(stage_id=stage_id, stage_entered_at__lte=now - timedelta(days=days + 1))
+        idle_for = timedelta(days=(days or 0) + 1)
+        condition |= Q(stage_id=stage_id, stage_entered_at__lte=now - idle_for)
     return condition
 
 
@@ -357,13 +358,13 @@ def digest_for(recipient: User, *, now: datetime | None = None) -> DigestContent
             .order_by()
         }
         for person in people:
-            counts = deals_by.get(person.pk, {})
+            counts = deals_by.get(person.pk)
             team.append(
                 DigestPerson(
                     person=person,
                     overdue_count=overdue_by.get(person.pk, 0),
-                    rotting_count=counts.get("rotting", 0),
-                    idle_count=counts.get("idle", 0),
+                    rotting_count=counts["rotting"] if counts else 0,
+                    idle_count=counts["idle"] if counts else 0,
                 )
             )
     return DigestContent(recipient=recipient, day=today, own=own, team=team)
