@@ -203,7 +203,15 @@ def activity_reopen(*, activity: Activity, actor: User) -> bool:
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, actor: User) -> None:
-    """Delete an activity; a reminder being sent at this moment finishes first, none after."""
+    """Delete an activity with its reminders; a reminder being sent at this moment finishes
+    first (its row is locked by the worker), and none can start after."""
+    # Lock first: otherwise the delete would collect the reminder's deliveries, then wait
+    # for the worker, which commits one more delivery pointing at the reminder being deleted.
+    list(
+        Reminder.objects.select_for_update()
+        .filter(activity_id=activity.pk)
+        .values_list("pk", flat=True)
+    )
     reminders_cancel(activity=activity)
     Activity.objects.filter(pk=activity.pk).delete()
 

@@ -137,3 +137,49 @@ def test_completing_while_the_email_is_being_sent_neither_waits_nor_sends_twice(
     assert Reminder.objects.get().state == ReminderState.SENT
     activity.refresh_from_db()
     assert activity.done
+
+
+def test_deleting_while_the_email_is_being_sent_waits_and_then_deletes(cast):
+    """The delete waits for the worker that is handing the e-mail over, then removes the
+    activity with its reminder and deliveries; the e-mail went out once."""
+    (reminder_id,) = due_reminders(cast, 1)
+    activity = Reminder.objects.get().activity
+    sending = threading.Event()
+    release = threading.Event()
+    original_send = mail.EmailMessage.send
+
+    def slow_send(message, *args, **kwargs):
+        sending.set()
+        release.wait(10)
+        return original_send(message, *args, **kwargs)
+
+    errors: list = []
+
+    def run(work):
+        def target():
+            try:
+                work()
+            except Exception as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mail.EmailMessage, "send", slow_send)
+        worker = run(lambda: services.reminder_deliver(reminder_id=reminder_id))
+        assert sending.wait(10)
+        deleter = run(lambda: services.activity_delete(activity=activity, actor=cast.rep_a))
+        deleter.join(timeout=1)
+        assert deleter.is_alive(), "the delete should wait for the e-mail being sent"
+        release.set()
+        worker.join(timeout=10)
+        deleter.join(timeout=10)
+
+    assert not errors, errors
+    assert len(mail.outbox) == 1
+    assert not Reminder.objects.exists() and not Delivery.objects.exists()
+    assert Notification.objects.get().reminder is None  # the notification stays, unlinked
