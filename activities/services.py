@@ -220,8 +220,8 @@ def activity_delete(*, activity: Activity, actor: User) -> None:
 
 
 def reminders_cancel(*, activity: Activity) -> int:
-    """Cancel the activity's armed reminder. Waits for a worker that is sending it right now;
-    once that committed the reminder is sent and stays so."""
+    """Cancel the activity's armed reminder. Waits for a worker notifying it at this moment;
+    once that worker has committed, the reminder is on its way and is not cancelled."""
     return Reminder.objects.filter(activity_id=activity.pk, state__in=ARMED_STATES).update(
         state=ReminderState.CANCELLED
     )
