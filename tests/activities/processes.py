@@ -107,6 +107,23 @@ class CeleryProcesses:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
 
+    def forget_queue(self) -> None:
+        """Remove this test's queue from Redis: its messages, bindings, and the messages a
+        killed worker left unacknowledged (kombu would restore them to a queue nobody reads)."""
+        import json
+
+        import redis
+
+        client = redis.Redis.from_url(self.env["REDIS_URL"])
+        client.delete(
+            self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}"
+        )
+        for tag, payload in client.hgetall("unacked").items():
+            with contextlib.suppress(ValueError, TypeError, IndexError):
+                if json.loads(payload)[2] == self.queue:
+                    client.hdel("unacked", tag)
+                    client.zrem("unacked_index", tag)
+
     def logs(self) -> str:
         return "\n".join(
             f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}"

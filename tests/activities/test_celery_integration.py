@@ -29,6 +29,7 @@ def celery_processes(redis_url, tmp_path, transactional_db):
     processes = CeleryProcesses(redis_url=redis_url, directory=tmp_path)
     yield processes
     processes.stop_all()
+    processes.forget_queue()
 
 
 def due_reminders(cast, count: int, *, late: int = 0) -> set[int]:
@@ -124,3 +125,4 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(cast, redis_url, tm
         assert Reminder.objects.filter(pk__in=ids, attempts__gte=2).exists()
     finally:
         processes.stop_all()
+        processes.forget_queue()

@@ -64,7 +64,9 @@ class Command(BaseCommand):
         require_bench_database()
         self.check_redis(redis_url)
         queue = f"crm-bench-{uuid.uuid4().hex[:12]}"
-        mail_dir = Path(tempfile.mkdtemp(prefix="crm-bench-mail-"))
+        work_dir = Path(tempfile.mkdtemp(prefix="crm-bench-reminders-"))
+        mail_dir = work_dir / "mail"
+        mail_dir.mkdir()
         self.remove_data()
         try:
             ids = self.generate(reminders)
@@ -76,9 +78,11 @@ class Command(BaseCommand):
             self.report(ids, elapsed, mail_dir, concurrency, redis_url, target)
         finally:
             self.remove_data()
-            shutil.rmtree(mail_dir, ignore_errors=True)
+            shutil.rmtree(work_dir, ignore_errors=True)
             with contextlib.suppress(Exception), Connection(redis_url) as broker:
-                broker.default_channel.client.delete(queue)
+                broker.default_channel.client.delete(
+                    queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+                )
 
     def check_redis(self, redis_url: str) -> None:
         try:
@@ -173,7 +177,7 @@ class Command(BaseCommand):
             "DEBUG": "0",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
         }
-        log = Path(mail_dir.parent, f"{mail_dir.name}.worker.log")
+        log = mail_dir.parent / "worker.log"
         with log.open("wb") as output:
             worker = subprocess.Popen(
                 [
