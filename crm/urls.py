@@ -33,5 +33,6 @@ urlpatterns = [
     ),
     path("profile/", profile, name="profile"),
     path("", include("pipeline.urls")),
+    path("", include("activities.urls")),
     path("admin/", admin.site.urls),
 ]
