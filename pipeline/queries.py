@@ -7,6 +7,8 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
+from activities.models import Activity
+from activities.queries import with_next_activity
 from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Pipeline, Stage
 from teams.access import people_visible_to, teams_visible_to
 from teams.models import Territory
@@ -165,9 +167,28 @@ def column_totals(deals: QuerySet[Deal], stage_ids=None) -> dict[int, ColumnTota
     }
 
 
-def cards_without_stage(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    """Cards whose stage the caller already holds (it sets `deal.stage` itself)."""
-    return deals.select_related("organization", "owner")
+def card_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """Deals with what a card shows besides its stage (the caller sets `deal.stage`)."""
+    return with_next_activity(deals.select_related("organization", "owner"))
+
+
+def as_cards(deals, stage: Stage) -> list[Deal]:
+    """Give each deal its (known) stage and its next open activity as an Activity."""
+    cards = list(deals)
+    for deal in cards:
+        deal.stage = stage
+        deal.next_activity = (
+            Activity(
+                pk=deal.next_activity_id,
+                type=deal.next_activity_type,
+                subject=deal.next_activity_subject,
+                due_date=deal.next_activity_due_date,
+                due_at=deal.next_activity_due_at,
+            )
+            if deal.next_activity_id
+            else None
+        )
+    return cards
 
 
 def board_columns(
@@ -186,8 +207,7 @@ def board_columns(
         if column is None:
             continue
         if len(column.cards) < CARDS_PER_COLUMN:
-            deal.stage = column.stage
-            column.cards.append(deal)
+            column.cards.extend(as_cards([deal], column.stage))
         else:
             column.has_more = True
     for stage_id, stage_totals in totals.items():
@@ -196,16 +216,20 @@ def board_columns(
     return list(columns.values())
 
 
+def card_for(deal: Deal) -> Deal:
+    """One deal as a card, fresh from the database (one query)."""
+    return as_cards(card_rows(Deal.objects.filter(pk=deal.pk)), deal.stage)[0]
+
+
 def first_cards_of_each_column(deals: QuerySet[Deal], stage_ids: list[int]) -> QuerySet[Deal]:
     """The first CARDS_PER_COLUMN + 1 cards of every column, in one query.
 
-    On PostgreSQL, a UNION ALL of one LIMITed index scan per column reads only those cards,
+    On PostgreSQL, a UNION ALL of one LIMITed index scan per column finds only those cards,
     however many deals there are. SQLite cannot LIMIT inside a UNION, so it ranks every
     matching card with a window function instead (fine at the sizes SQLite serves).
     """
-    cards = cards_without_stage(deals).order_by("stage_id", "position", "id")
     if not stage_ids:
-        return cards.none()
+        return Deal.objects.none()
     if connection.features.supports_slicing_ordering_in_compound:
         per_column = [
             deals.filter(stage_id=stage_id)
@@ -214,13 +238,14 @@ def first_cards_of_each_column(deals: QuerySet[Deal], stage_ids: list[int]) -> Q
             for stage_id in stage_ids
         ]
         first_ids = per_column[0].union(*per_column[1:], all=True)
-        return cards.filter(id__in=first_ids)
-    ranked = cards.annotate(
-        column_rank=Window(
-            RowNumber(), partition_by=[F("stage_id")], order_by=[F("position"), F("id")]
+    else:
+        rank = Window(RowNumber(), partition_by=[F("stage_id")], order_by=[F("position"), F("id")])
+        first_ids = (
+            deals.annotate(column_rank=rank)
+            .filter(column_rank__lte=CARDS_PER_COLUMN + 1)
+            .values("id")
         )
-    )
-    return ranked.filter(column_rank__lte=CARDS_PER_COLUMN + 1)
+    return card_rows(Deal.objects.filter(id__in=first_ids)).order_by("stage_id", "position", "id")
 
 
 def column_page(
@@ -228,7 +253,7 @@ def column_page(
 ) -> Column:
     """The first cards of one column, or the next ones after card (position, id): keyset
     pagination, so a deep page costs what the first one does."""
-    deals = cards_without_stage(board_deals(user, pipeline, filters)).filter(stage=stage)
+    deals = card_rows(board_deals(user, pipeline, filters)).filter(stage=stage)
     if after is not None:
         position, deal_id = after
         deals = deals.filter(Q(position__gt=position) | Q(position=position, id__gt=deal_id))

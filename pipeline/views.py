@@ -25,6 +25,7 @@ from pipeline.queries import (
     board_columns,
     board_deals,
     board_filter_options,
+    card_for,
     column_page,
     column_totals,
     deal_timeline,
@@ -202,7 +203,7 @@ def deal_move(request, deal_id: int):
     response = render(
         request,
         "pipeline/deal_moved.html",
-        {"deal": deal, "columns": columns, "pipeline": deal.pipeline, "filters": filters},
+        {"deal": card_for(deal), "columns": columns, "pipeline": deal.pipeline, "filters": filters},
     )
     trigger_client_event(response, "toast", {"message": message, "level": "success"})
     if request.POST.get("via") == "menu":

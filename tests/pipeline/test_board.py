@@ -1,12 +1,15 @@
 """The board page: columns in stage order, totals over every matching deal, filters, paging."""
 
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
 from pipeline.models import DealStatus
+from tests.activities.factories import make_activity
 from tests.conftest import VISIBILITY
 from tests.factories import (
     make_deal,
@@ -209,3 +212,33 @@ def test_board_runs_a_fixed_number_of_queries_at_10_and_1000_deals(
         large = client.get(url, {"q": "deal"})
     assert small.status_code == large.status_code == 200
     assert sum(c.totals.count for c in large.context["columns"]) >= 997
+
+
+@time_machine.travel("2026-11-27 15:00:00+00:00", tick=False)
+def test_cards_show_the_next_activity_overdue_in_red_and_mark_deals_without_one(client, cast):
+    from datetime import date, datetime
+
+    lead = stages(cast)[0]
+    planned = make_deal(owner=cast.rep_a, stage=lead, title="Planned")
+    late = make_deal(owner=cast.rep_a, stage=lead, title="Late")
+    make_activity(
+        deal=planned,
+        type="meeting",
+        subject="Demo",
+        due_at=datetime(2026, 11, 30, 14, 30, tzinfo=UTC),
+    )
+    make_activity(deal=planned, type="call", subject="Later call", due_date=date(2026, 12, 15))
+    make_activity(deal=late, type="call", subject="Overdue call", due_date=date(2026, 11, 25))
+    client.force_login(cast.rep_a)
+    response = client.get(reverse("pipeline:board", args=[cast.pipeline.pk]))
+    cards = {deal.title: deal for deal in response.context["columns"][0].cards}
+
+    assert cards["Planned"].next_activity.subject == "Demo"
+    assert not cards["Planned"].next_activity_is_overdue
+    assert cards["Late"].next_activity_is_overdue
+    assert cards["Rep A's deal"].next_activity is None
+    text = response.text
+    assert "Mon 30 Nov, 14:30" in text and "bi-people" in text
+    assert 'text-danger fw-semibold" title="Next: Overdue call"' in text
+    assert "Wed 25 Nov (all day) · overdue" in text
+    assert text.count("No next activity") == 1

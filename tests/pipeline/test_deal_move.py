@@ -208,3 +208,17 @@ def test_move_runs_a_fixed_number_of_queries(client, cast, size, assert_max_quer
     with assert_max_queries(8):
         response = move(client, deal, all_stages[2], after=after, scope_team=cast.team_a.pk)
     assert response.status_code == 200
+
+
+def test_the_moved_card_keeps_showing_its_next_activity(client, cast):
+    from datetime import date
+
+    from tests.activities.factories import make_activity
+
+    make_activity(
+        deal=cast.deal_a, type="email", subject="Send the quote", due_date=date(2099, 1, 5)
+    )
+    client.force_login(cast.rep_a)
+    response = move(client, cast.deal_a, stages(cast)[1])
+    assert 'title="Next: Send the quote"' in response.text
+    assert "No next activity" not in response.text
