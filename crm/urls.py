@@ -33,5 +33,6 @@ urlpatterns = [
     ),
     path("profile/", profile, name="profile"),
     path("", include("pipeline.urls")),
+    path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]
