@@ -38,9 +38,11 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, data, *, user: User, now: datetime) -> None:
         data = data.copy()
-        if not (data.get("period") or data.get("start") or data.get("end")):
+        if not data.get("period"):
             # So that the select shows the period the figures are for.
-            data["period"] = DEFAULT_PRESET
+            data["period"] = (
+                Preset.CUSTOM if data.get("start") or data.get("end") else DEFAULT_PRESET
+            )
         super().__init__(data)
         self.user = user
         self.now = now
@@ -53,11 +55,8 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
     def clean(self):
         data = super().clean()
         tz = self.user.zoneinfo
-        preset = data.get("period") or ""
+        preset = data.get("period") or DEFAULT_PRESET
         start, end = data.get("start"), data.get("end")
-        if not preset and (start or end):
-            preset = Preset.CUSTOM
-        preset = preset or DEFAULT_PRESET
         if preset == Preset.CUSTOM:
             if not start or not end:
                 raise forms.ValidationError("Give both a start and an end date.")

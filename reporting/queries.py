@@ -772,11 +772,16 @@ class ReportData:
         """The reps' quotas in a rep's scope, else the teams' own."""
         return [r for r in self.period_quotas if (r.rep_id is not None) == self.scope.per_rep]
 
-    def total(self) -> BreakdownRow:
+    def total(self, by: str) -> BreakdownRow:
+        """The scope's figures; its quota is the quota column's: the reps' own by rep, else
+        the level's (see `level_quotas`)."""
         totals = sum(self.current.values(), Totals())
         activities = sum(self.activities.values(), Counter())
-        level = self.level_quotas()
-        quota = sum((r.amount for r in level), ZERO) if level else None
+        if by == Dimension.REP:
+            quotas = [r for r in self.period_quotas if r.rep_id is not None]
+        else:
+            quotas = self.level_quotas()
+        quota = sum((r.amount for r in quotas), ZERO) if quotas else None
         return BreakdownRow("total", "Total", totals.metrics(), "total", quota, activities)
 
     def rows(self, by: str, sort: str = DEFAULT_SORT) -> list[BreakdownRow]:
@@ -793,7 +798,7 @@ class ReportData:
             for key in key_of_cell(cell):
                 totals[key] += cell_totals
         for person_id, counts in self.activities.items():
-            person = self.names.people.get(person_id, Person("", None, None))
+            person = self.names.people.get(person_id, Person("", "", None, None))
             for key in key_of_person(person_id, person):
                 activities[key] += counts
         return totals, activities
@@ -875,7 +880,7 @@ def breakdown(scope: ReportScope, *, by: str, sort: str = DEFAULT_SORT) -> Break
     """The metrics per rep, team or territory (or none: the total only), with quotas."""
     with one_snapshot():
         data = ReportData.load(scope)
-    return Breakdown(by=by, sort=valid_sort(sort), rows=data.rows(by, sort), total=data.total())
+    return Breakdown(by=by, sort=valid_sort(sort), rows=data.rows(by, sort), total=data.total(by))
 
 
 # --- The dashboard ------------------------------------------------------------------------
@@ -1053,7 +1058,7 @@ def sales_dashboard(
             activity_counts(scope),
             quota_rows(scope, [period, *months, *buckets]),
         )
-    total = data.total()
+    total = data.total(by)
     # Pipeline figures are "now"; they compare with the pipeline when the period began
     # (the end of the previous one): today's open pipeline minus its growth since.
     open_now = sum(data.current.values(), Totals())
