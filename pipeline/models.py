@@ -295,10 +295,10 @@ class DealStageChange(models.Model):
             models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_stage_idx"),
             models.Index(fields=["changed_at"], name="stagechange_when_idx"),
-            # Reports read a period's stage changes from this index alone (PostgreSQL).
+            # Reports read the changes of a team's deals from this index alone (PostgreSQL).
             models.Index(
-                fields=["changed_at"],
-                include=["deal", "from_stage", "to_stage", "from_status", "to_status"],
+                fields=["deal", "changed_at"],
+                include=["from_stage", "to_stage", "from_status", "to_status"],
                 name="stagechange_report_idx",
             ),
         ]

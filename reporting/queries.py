@@ -336,13 +336,16 @@ def closed_deal_rows(scope: ReportScope, buckets: list[Period], this_month: Peri
     }
     for i, bucket in enumerate(buckets):
         aggregates[f"won_bucket_{i}"] = Sum("value", filter=won & closed_in(bucket))
+    start, end = previous.start_at, period.end_before
+    if this_month.end_before < start or this_month.start_at > end:
+        read = Q(closed_at__gte=start, closed_at__lt=end) | closed_in(this_month)
+    else:
+        # One range, which a team's (team, closed_at) index can serve.
+        start, end = min(start, this_month.start_at), max(end, this_month.end_before)
+        read = Q(closed_at__gte=start, closed_at__lt=end)
     return list(
         scope.deals()
-        .filter(status__in=WON_OR_LOST)
-        .filter(
-            Q(closed_at__gte=previous.start_at, closed_at__lt=period.end_before)
-            | closed_in(this_month)
-        )
+        .filter(read, status__in=WON_OR_LOST)
         .values("owner_id", "team_id", "territory_id")
         .annotate(**aggregates)
         .order_by()
