@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -8,7 +9,7 @@ from pipeline.models import Pipeline
 from reporting.periods import DEFAULT_PRESET, Period, Preset, local_today, preset_period
 from reporting.queries import DEFAULT_SORT, Dimension, ReportScope, report_scope, valid_sort
 from teams.access import people_visible_to, teams_visible_to, territories_visible_to
-from teams.models import User
+from teams.models import Team, Territory, User
 
 # A custom period longer than this is refused: the funnel reads every stage change since
 # the period began.
@@ -30,9 +31,14 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.objects.all(), required=False, empty_label="All pipelines"
     )
-    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="All teams")
-    territory = forms.ModelChoiceField(queryset=None, required=False, empty_label="All territories")
-    rep = UserChoiceField(queryset=None, required=False, empty_label="All reps")
+    # The choices are the viewer's, set in __init__.
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="All teams"
+    )
+    territory = forms.ModelChoiceField(
+        queryset=Territory.objects.none(), required=False, empty_label="All territories"
+    )
+    rep = UserChoiceField(queryset=User.objects.none(), required=False, empty_label="All reps")
     by = forms.ChoiceField(choices=Dimension.CHOICES, required=False)
     sort = forms.CharField(required=False, max_length=40)
 
@@ -46,11 +52,13 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(data)
         self.user = user
         self.now = now
-        self.fields["team"].queryset = teams_visible_to(user).order_by("name")
-        self.fields["territory"].queryset = territories_visible_to(user).order_by("name")
-        self.fields["rep"].queryset = people_visible_to(user).order_by(
-            "first_name", "last_name", "username"
-        )
+        choices = {
+            "team": teams_visible_to(user).order_by("name"),
+            "territory": territories_visible_to(user).order_by("name"),
+            "rep": people_visible_to(user).order_by("first_name", "last_name", "username"),
+        }
+        for name, queryset in choices.items():
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
 
     def clean(self):
         data = super().clean()

@@ -14,6 +14,8 @@ already holds a generated set of the requested size.
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -225,7 +227,9 @@ def insert_select(model: type[models.Model], expressions: dict[str, str], source
     for model_field in model._meta.concrete_fields:
         if isinstance(model_field, models.AutoField) and model_field.column not in expressions:
             continue
-        columns.append(connection.ops.quote_name(model_field.column))
+        column = model_field.column
+        assert column is not None
+        columns.append(connection.ops.quote_name(column))
         if model_field.column in expressions:
             values.append(expressions[model_field.column])
             continue
@@ -297,7 +301,7 @@ class Command(BaseCommand):
                 cursor.executemany("INSERT INTO bench_stage VALUES (%s, %s, %s, %s)", stages)
                 dropped = self.drop_secondary_indexes(cursor, [Deal, DealStageChange, Activity])
                 cursor.execute("SELECT setseed(%s)", [SEED])
-                params = {
+                params: dict[str, Any] = {
                     "deals": deals,
                     "now": now,
                     "history_seconds": HISTORY_DAYS * 86400,
@@ -391,7 +395,7 @@ class Command(BaseCommand):
             is_staff=True,
             is_superuser=True,
         )
-        reps = []
+        reps: list[tuple[int, int, int, int]] = []
         for number in range(1, TEAM_COUNT + 1):
             territory = leaves[(number - 1) % len(leaves)]
             team = Team.objects.create(name=f"Team {number:02d}", territory=territory)
@@ -492,5 +496,5 @@ class Command(BaseCommand):
                 query_count = len(queries)
                 if response.status_code != 200:
                     raise CommandError(f"{label}: status {response.status_code}")
-                timing = time_calls(label, lambda c=client: c.get(url), runs=runs)
+                timing = time_calls(label, partial(client.get, url), runs=runs)
                 self.stdout.write(f"{timing.line(target)}  ({query_count} queries)")
