@@ -7,7 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
 
-.PHONY: install run serve test lint bench clean
+# Reminders and digests: a Celery worker with an embedded beat. Without REDIS_URL its broker
+# is the file system (var/celery/), so this needs no server; see the README.
+WORKER := $(BIN)/celery -A crm worker --beat --loglevel=INFO --concurrency=1 \
+	--schedule=var/celerybeat-schedule --without-gossip --without-mingle --without-heartbeat
+
+.PHONY: install run serve worker test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +31,19 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo_activities --if-empty
+	@mkdir -p var
+	@$(WORKER) --logfile=var/celery.log & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	echo "Reminders: Celery worker and beat running, log in var/celery.log"; \
 	$(MAKE) --no-print-directory serve
 
 serve:
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+worker:
+	@mkdir -p var
+	$(WORKER)
 
 test: install
 	$(BIN)/python -m pytest

@@ -6,6 +6,7 @@ DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -169,7 +170,7 @@ EMAIL_BACKEND_PATH = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+MAILERS: dict[str, dict[str, Any]] = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
         "host": os.environ.get("EMAIL_HOST", "localhost"),
@@ -177,6 +178,8 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "username": os.environ.get("EMAIL_HOST_USER", ""),
         "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("EMAIL_USE_TLS", False),
+        # A hung SMTP server must not hold a reminder's row lock past the task's time limit.
+        "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
     }
 elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
@@ -184,13 +187,78 @@ elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in reminder and digest e-mails start with this.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Celery. With REDIS_URL, Redis is the broker. Without it (make run) the broker is kombu's
+# file-system transport: messages are files under var/celery/, so a worker and beat need no
+# server. Either way the database, not the broker, knows which reminders are due: a lost
+# message only delays a reminder until the next dispatch after the claim lease.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
+CELERY_QUEUE_DIR = Path(os.environ.get("CELERY_QUEUE_DIR", str(BASE_DIR / "var" / "celery")))
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A task taken but not acknowledged within this time is given to another worker.
+        # Set explicitly, and above the task time limits, so a slow task is never run twice
+        # because the broker thought its worker dead.
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800")),
+    }
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
+        "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
+        # How often an idle worker lists the folder (seconds); the default of 1 s would also
+        # delay every task of a batch by up to a second.
+        "polling_interval": 0.2,
+    }
 CELERY_TIMEZONE = "UTC"
+# One queue for everything; tests give each worker they start a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran; a worker that dies mid-task gives it back.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Both well below the visibility timeout.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "240"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "300"))
+
+# Reminders and digests: beat asks for a dispatch this often (seconds); a claimed reminder or
+# digest that is not sent within the lease (a lost message, a killed worker) is claimed again.
+REMINDER_DISPATCH_SECONDS = float(os.environ.get("REMINDER_DISPATCH_SECONDS", "60"))
+REMINDER_LEASE_SECONDS = int(os.environ.get("REMINDER_LEASE_SECONDS", "600"))
+# Dispatches that pile up while no worker runs expire (one finds everything due), but not so
+# soon that a busy worker drops them all.
+_DISPATCH_EXPIRES = max(5 * REMINDER_DISPATCH_SECONDS, 60)
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-reminders": {
+        "task": "activities.tasks.dispatch_reminders",
+        "schedule": REMINDER_DISPATCH_SECONDS,
+        "options": {"expires": _DISPATCH_EXPIRES},
+    },
+    "dispatch-digests": {
+        "task": "activities.tasks.dispatch_digests",
+        "schedule": REMINDER_DISPATCH_SECONDS,
+        "options": {"expires": _DISPATCH_EXPIRES},
+    },
+}
+if not (
+    CELERY_TASK_SOFT_TIME_LIMIT
+    < CELERY_TASK_TIME_LIMIT
+    < CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", float("inf"))
+):
+    raise ImproperlyConfigured(
+        "Celery's soft time limit must be below its time limit, and both below the broker's "
+        "visibility timeout, or the broker would hand a running task to a second worker."
+    )
 
 LOGGING = {
     "version": 1,

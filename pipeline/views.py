@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from activities.queries import deal_activity_panel
 from pipeline import services
 from pipeline.access import can_change_deal, deal_for_user
 from pipeline.forms import (
@@ -224,6 +225,7 @@ def deal_detail(request, deal_id: int):
             "can_change": can_change_deal(request.user, deal),
             "lost_form": DealLostForm(initial={"version": deal.version}),
             "stages": deal.pipeline.stages.order_by("order", "id"),
+            "activity_panel": deal_activity_panel(deal, user=request.user),
         },
     )
 

@@ -12,4 +12,11 @@ class StyledPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):
 class ProfileForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "time_zone"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "time_zone",
+            "default_reminder_offset",
+            "receives_digest",
+        ]

@@ -20,6 +20,16 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class ReminderOffset(models.IntegerChoices):
+    """How long before an activity is due its reminder goes out, in minutes."""
+
+    __empty__ = "No reminder"
+    AT_TIME = 0, "At the due time"
+    MINUTES_15 = 15, "15 minutes before"
+    HOUR_1 = 60, "1 hour before"
+    DAY_1 = 1440, "1 day before"
+
+
 class Territory(models.Model):
     """A sales region; territories nest, and a parent's figures include its children."""
 
@@ -71,6 +81,21 @@ class User(AbstractUser):
         choices=time_zone_choices,
         default=settings.TIME_ZONE,
         help_text="Due times and report days are shown in this time zone.",
+    )
+    default_reminder_offset = models.PositiveIntegerField(
+        "default reminder",
+        null=True,
+        blank=True,
+        default=ReminderOffset.MINUTES_15,
+        choices=ReminderOffset.choices,
+        help_text="Preselected when you schedule an activity. "
+        "All-day activities count from 09:00 on their day.",
+    )
+    receives_digest = models.BooleanField(
+        "morning digest",
+        default=True,
+        help_text="E-mail me my overdue activities, rotting deals and deals with no next "
+        "step at 08:00 in my time zone.",
     )
 
     class Meta(AbstractUser.Meta):

@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+from django import template
+from django.utils import dateformat, timezone
+
+from activities.models import Activity
+from activities.queries import unread_notification_count
+
+register = template.Library()
+
+TYPE_ICONS = {
+    "call": "bi-telephone",
+    "email": "bi-envelope",
+    "meeting": "bi-people",
+    "task": "bi-check2-square",
+    "deadline": "bi-flag",
+}
+
+
+@register.filter
+def type_icon(activity_type: str) -> str:
+    """The Bootstrap icon class of an activity type."""
+    return TYPE_ICONS.get(activity_type, "bi-circle")
+
+
+@register.filter
+def due_label(activity: Activity) -> str:
+    """When an activity is due, in the active (the viewer's) time zone: 'Tue 3 Mar, 14:30'."""
+    today = timezone.localdate()
+    if activity.due_at is None:
+        day, time = activity.due_date, None
+    else:
+        local = timezone.localtime(activity.due_at)
+        day, time = local.date(), local
+    if day == today:
+        label = "Today"
+    elif day == today + timedelta(days=1):
+        label = "Tomorrow"
+    elif day == today - timedelta(days=1):
+        label = "Yesterday"
+    else:
+        label = dateformat.format(day, "D j M" if day.year == today.year else "D j M Y")
+    return f"{label}, {dateformat.format(time, 'H:i')}" if time else f"{label} (all day)"
+
+
+@register.filter
+def duration_label(duration: timedelta | None) -> str:
+    if not duration:
+        return ""
+    hours, minutes = divmod(int(duration.total_seconds() // 60), 60)
+    if hours and minutes:
+        return f"{hours} h {minutes:02d}"
+    return f"{hours} h" if hours else f"{minutes} min"
+
+
+@register.inclusion_tag("activities/_bell.html", takes_context=True)
+def notification_bell(context) -> dict:
+    """The header's bell with the unread count; it polls itself to stay current."""
+    user = context["request"].user
+    return {"unread": unread_notification_count(user) if user.is_authenticated else 0}
+
+
+@register.filter
+def badge_count(count: int) -> str:
+    return "99+" if count > 99 else str(count)

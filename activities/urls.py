@@ -1,0 +1,27 @@
+from django.urls import path
+
+from activities import views
+
+app_name = "activities"
+
+urlpatterns = [
+    path("activities/", views.activity_list, name="activity-list"),
+    path("activities/deal/<int:deal_id>/", views.deal_panel, name="deal-panel"),
+    path("activities/deal/<int:deal_id>/new/", views.activity_create, name="activity-create"),
+    path("activities/<int:activity_id>/edit/", views.activity_edit, name="activity-edit"),
+    path(
+        "activities/<int:activity_id>/complete/",
+        views.activity_complete,
+        name="activity-complete",
+    ),
+    path("activities/<int:activity_id>/reopen/", views.activity_reopen, name="activity-reopen"),
+    path("activities/<int:activity_id>/delete/", views.activity_delete, name="activity-delete"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/bell/", views.notification_bell, name="notification-bell"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        views.notification_read,
+        name="notification-read",
+    ),
+    path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
+]

@@ -1,0 +1,259 @@
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from activities import services
+from activities.access import (
+    activity_for_user,
+    agenda_people,
+    agenda_person_for,
+    notification_for_user,
+)
+from activities.forms import ActivityForm, NextStepForm
+from activities.models import Activity, ActivityType
+from activities.queries import (
+    AGENDA_STATUSES,
+    activity_agenda,
+    deal_activity_panel,
+    notifications_for,
+    unread_notification_count,
+)
+from pipeline.access import deal_for_user
+from pipeline.models import Deal
+
+
+def deal_url(deal: Deal) -> str:
+    return reverse("pipeline:deal-detail", args=[deal.pk]) + "#activities"
+
+
+def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
+    return trigger_client_event(response, "toast", {"message": message, "level": level})
+
+
+def render_panel(request: HttpRequest, deal: Deal, **extra) -> HttpResponse:
+    """The deal page's activity panel, re-read from the database (what htmx swaps in)."""
+    panel = deal_activity_panel(deal, user=request.user)
+    for name, value in extra.items():
+        setattr(panel, name, value)
+    return render(request, "activities/_deal_panel.html", {"panel": panel})
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def completed_activity(request: HttpRequest, deal: Deal) -> Activity | None:
+    """The activity named by ?after= (just completed on this deal), offered a next step."""
+    after = request.POST.get("after") or request.GET.get("after") or ""
+    if not after.isdigit():
+        return None
+    activity = activity_for_user(request.user, after)
+    return activity if activity.deal_id == deal.pk else None
+
+
+# The deal page's panel -------------------------------------------------------------------
+
+
+@require_GET
+def deal_panel(request, deal_id: int):
+    deal = deal_for_user(request.user, deal_id)
+    if not request.htmx:
+        return redirect(deal_url(deal))
+    return render_panel(request, deal)
+
+
+@require_http_methods(["GET", "POST"])
+def activity_create(request, deal_id: int):
+    deal = deal_for_user(request.user, deal_id, write=True)
+    completed = completed_activity(request, deal)
+    data = request.POST if request.method == "POST" else None
+    if completed is not None:
+        form = NextStepForm(data, deal=deal, user=request.user, completed=completed)
+    else:
+        form = ActivityForm(data, deal=deal, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        activity = services.activity_create(deal=deal, actor=request.user, **form.service_kwargs())
+        message = f"Scheduled: {activity.subject}"
+        if request.htmx:
+            return toast(render_panel(request, deal), message)
+        messages.success(request, message)
+        return redirect(deal_url(deal))
+    if request.htmx:
+        return render_panel(request, deal, form=form, completed=completed)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"deal": deal, "form": form, "completed": completed, "activity": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, activity_id: int):
+    activity = activity_for_user(request.user, activity_id, write=True)
+    deal = activity.deal
+    data = request.POST if request.method == "POST" else None
+    form = ActivityForm(data, deal=deal, user=request.user, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        activity = services.activity_update(
+            activity=activity, actor=request.user, **form.service_kwargs()
+        )
+        message = f"Saved: {activity.subject}"
+        if request.htmx:
+            return toast(render_panel(request, deal), message)
+        messages.success(request, message)
+        return redirect(deal_url(deal))
+    if request.htmx:
+        return render_panel(request, deal, form=form, editing=activity)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"deal": deal, "form": form, "completed": None, "activity": activity},
+    )
+
+
+@require_POST
+def activity_complete(request, activity_id: int):
+    activity = activity_for_user(request.user, activity_id, write=True)
+    deal = activity.deal
+    services.activity_complete(activity=activity, actor=request.user)
+    message = f"Done: {activity.subject}"
+    if request.htmx:
+        if request.POST.get("from") == "agenda":
+            query = QueryDict(urlsplit(request.htmx.current_url or "").query)
+            response = render(
+                request,
+                "activities/activity_list.html#agenda",
+                agenda_context(request, query, completed=activity),
+            )
+            return toast(response, message)
+        form = NextStepForm(deal=deal, user=request.user, completed=activity)
+        return toast(render_panel(request, deal, form=form, completed=activity), message)
+    messages.success(request, f"{message}. What is the next step?")
+    return redirect(reverse("activities:activity-create", args=[deal.pk]) + f"?after={activity.pk}")
+
+
+@require_POST
+def activity_reopen(request, activity_id: int):
+    activity = activity_for_user(request.user, activity_id, write=True)
+    services.activity_reopen(activity=activity, actor=request.user)
+    message = f"Reopened: {activity.subject}"
+    if request.htmx:
+        return toast(render_panel(request, activity.deal), message)
+    messages.success(request, message)
+    return redirect(deal_url(activity.deal))
+
+
+@require_http_methods(["GET", "POST"])
+def activity_delete(request, activity_id: int):
+    activity = activity_for_user(request.user, activity_id, write=True)
+    deal = activity.deal
+    if request.method == "GET":
+        return render(request, "activities/activity_confirm_delete.html", {"activity": activity})
+    services.activity_delete(activity=activity, actor=request.user)
+    message = f"Deleted: {activity.subject}"
+    if request.htmx:
+        return toast(render_panel(request, deal), message)
+    messages.success(request, message)
+    return redirect(deal_url(deal))
+
+
+# /activities/ ----------------------------------------------------------------------------
+
+
+def agenda_context(request: HttpRequest, params: QueryDict, **extra) -> dict:
+    person = request.user
+    person_id = params.get("person", "")
+    if person_id and person_id != str(request.user.pk):
+        if not person_id.isdigit():
+            person_id = "0"  # answers 404 like any person outside the viewer's teams
+        person = agenda_person_for(request.user, person_id)
+    agenda = activity_agenda(
+        viewer=request.user,
+        person=person,
+        status=params.get("status", "open"),
+        type=params.get("type", ""),
+    )
+    return {
+        "agenda": agenda,
+        "types": ActivityType.choices,
+        "statuses": AGENDA_STATUSES,
+        "completed": None,
+        **extra,
+    }
+
+
+@require_GET
+def activity_list(request):
+    context = agenda_context(request, request.GET)
+    if request.htmx:
+        return render(request, "activities/activity_list.html#agenda", context)
+    if request.user.is_manager or request.user.is_admin:
+        context["people"] = agenda_people(request.user)
+    return render(request, "activities/activity_list.html", context)
+
+
+# Notifications ---------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def notification_bell(request):
+    # Polled from every page: a signed-out tab stops polling instead of swapping in a login page.
+    if not request.user.is_authenticated:
+        return HttpResponseStopPolling()
+    return render(
+        request,
+        "activities/_bell.html",
+        {"unread": unread_notification_count(request.user)},
+    )
+
+
+@require_GET
+def notification_list(request):
+    page = Paginator(notifications_for(request.user).select_related("deal"), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "activities/notification_list.html", {"page": page})
+
+
+@require_POST
+def notification_read(request, notification_id: int):
+    notification = notification_for_user(request.user, notification_id)
+    services.notification_mark_read(notification=notification, user=request.user)
+    target = safe_next(request, reverse("activities:notification-list"))
+    if request.htmx and "next" not in request.POST:
+        notification.refresh_from_db()
+        response = render(
+            request,
+            "activities/notification_list.html#notification",
+            {"notification": notification},
+        )
+        return trigger_client_event(response, "notifications-changed")
+    return redirect(target)
+
+
+@require_POST
+def notification_read_all(request):
+    count = services.notifications_mark_all_read(user=request.user)
+    message = f"Marked {count} notification{'s' if count != 1 else ''} as read."
+    if request.htmx:
+        page = Paginator(notifications_for(request.user).select_related("deal"), 30).get_page(
+            request.POST.get("page")
+        )
+        response = render(request, "activities/notification_list.html#list", {"page": page})
+        return toast(trigger_client_event(response, "notifications-changed"), message)
+    messages.success(request, message)
+    return redirect("activities:notification-list")
