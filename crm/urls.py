@@ -34,5 +34,6 @@ urlpatterns = [
     path("profile/", profile, name="profile"),
     path("", include("pipeline.urls")),
     path("", include("activities.urls")),
+    path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -210,6 +210,46 @@ class Deal(models.Model):
                 include=["value", "version", "id"],
                 name="deal_board_totals_idx",
             ),
+            # Reports read open deals, and deals closed in a period, from these alone
+            # (PostgreSQL: index-only scans, without visiting the table).
+            models.Index(
+                fields=["team", "owner"],
+                include=[
+                    "territory",
+                    "pipeline",
+                    "stage",
+                    "currency",
+                    "value",
+                    "expected_close_date",
+                    "created_at",
+                    "id",
+                ],
+                condition=Q(status="open"),
+                name="deal_report_open_idx",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                include=[
+                    "status",
+                    "owner",
+                    "team",
+                    "territory",
+                    "pipeline",
+                    "stage",
+                    "currency",
+                    "value",
+                    "created_at",
+                    "id",
+                ],
+                condition=Q(status__in=["won", "lost"]),
+                name="deal_report_closed_idx",
+            ),
+            # One team's deals closed in a period, without reading the rest of the team's.
+            models.Index(
+                fields=["team", "closed_at"],
+                condition=Q(status__in=["won", "lost"]),
+                name="deal_report_team_closed_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -255,6 +295,12 @@ class DealStageChange(models.Model):
             models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_stage_idx"),
             models.Index(fields=["changed_at"], name="stagechange_when_idx"),
+            # Reports read the changes of a team's deals from this index alone (PostgreSQL).
+            models.Index(
+                fields=["deal", "changed_at"],
+                include=["from_stage", "to_stage", "from_status", "to_status"],
+                name="stagechange_report_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,75 @@
+"""The breakdown as plain records: JSON and CSV for `manage.py report` and the CSV export.
+
+Money is written as a string with two decimals (exact), ratios and days as numbers, counts
+as integers; a metric without a value ("—" on the page) is null in JSON and empty in CSV.
+"""
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import IO
+
+from activities.models import ActivityType
+from reporting.metrics import METRIC_NAMES, MONEY_METRICS
+from reporting.queries import Breakdown, BreakdownRow
+
+TOTAL = "total"
+COMMAND_COLUMNS = ["group", *METRIC_NAMES]
+
+
+def plain(name: str, value):
+    """A figure as JSON wants it: money as a two-decimal string, ratios and days as numbers."""
+    if value is None:
+        return None
+    if name in MONEY_METRICS or name == "quota":
+        return f"{value:.2f}"
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def command_record(row: BreakdownRow, group: str) -> dict:
+    return {"group": group, **{name: plain(name, row.metrics.value(name)) for name in METRIC_NAMES}}
+
+
+def command_records(table: Breakdown) -> list[dict]:
+    """The rows of `manage.py report`: one per group, then the total."""
+    return [
+        *(command_record(row, row.code) for row in table.rows),
+        command_record(table.total, TOTAL),
+    ]
+
+
+def command_json(table: Breakdown) -> str:
+    return json.dumps(command_records(table), indent=2)
+
+
+def command_csv(table: Breakdown) -> str:
+    stream = io.StringIO()
+    writer = csv.DictWriter(stream, fieldnames=COMMAND_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in command_records(table):
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return stream.getvalue()
+
+
+def export_columns(by: str) -> list[str]:
+    return [by, *METRIC_NAMES, "quota", "attainment", *ActivityType.values]
+
+
+def write_breakdown_csv(stream: IO[str], table: Breakdown) -> None:
+    """The dashboard's breakdown table as CSV: its rows, then the total, plain numbers."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(export_columns(table.by))
+    for row in [*table.rows, table.total]:
+        figures = [plain(name, row.metrics.value(name)) for name in METRIC_NAMES]
+        writer.writerow(
+            [
+                row.name if row is not table.total else TOTAL,
+                *("" if v is None else v for v in figures),
+                "" if row.quota is None else f"{row.quota:.2f}",
+                "" if row.attainment is None else float(row.attainment),
+                *(row.activities[kind] for kind in ActivityType.values),
+            ]
+        )

@@ -1,0 +1,112 @@
+from datetime import datetime
+from typing import cast
+
+from django import forms
+from django.conf import settings
+
+from crm.forms import BootstrapFormMixin
+from pipeline.models import Pipeline
+from reporting.periods import DEFAULT_PRESET, Period, Preset, local_today, preset_period
+from reporting.queries import DEFAULT_SORT, Dimension, ReportScope, report_scope, valid_sort
+from teams.access import people_visible_to, teams_visible_to, territories_visible_to
+from teams.models import Team, Territory, User
+
+# A custom period longer than this is refused: the funnel reads every stage change since
+# the period began.
+MAX_PERIOD_DAYS = 3 * 366
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return str(obj)
+
+
+class ReportFilterForm(BootstrapFormMixin, forms.Form):
+    """The dashboard's filters, read from the query string. Every choice list holds only
+    what the viewer may see, so a crafted URL naming another team is refused."""
+
+    period = forms.ChoiceField(choices=Preset.choices, required=False)
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    pipeline = forms.ModelChoiceField(
+        queryset=Pipeline.objects.all(), required=False, empty_label="All pipelines"
+    )
+    # The choices are the viewer's, set in __init__.
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="All teams"
+    )
+    territory = forms.ModelChoiceField(
+        queryset=Territory.objects.none(), required=False, empty_label="All territories"
+    )
+    rep = UserChoiceField(queryset=User.objects.none(), required=False, empty_label="All reps")
+    by = forms.ChoiceField(choices=Dimension.CHOICES, required=False)
+    sort = forms.CharField(required=False, max_length=40)
+
+    def __init__(self, data, *, user: User, now: datetime) -> None:
+        data = data.copy()
+        if not data.get("period"):
+            # So that the select shows the period the figures are for.
+            data["period"] = (
+                Preset.CUSTOM if data.get("start") or data.get("end") else DEFAULT_PRESET
+            )
+        super().__init__(data)
+        self.user = user
+        self.now = now
+        choices = {
+            "team": teams_visible_to(user).order_by("name"),
+            "territory": territories_visible_to(user).order_by("name"),
+            "rep": people_visible_to(user).order_by("first_name", "last_name", "username"),
+        }
+        for name, queryset in choices.items():
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = queryset
+
+    def clean(self):
+        data = super().clean()
+        tz = self.user.zoneinfo
+        preset = data.get("period") or DEFAULT_PRESET
+        start, end = data.get("start"), data.get("end")
+        if preset == Preset.CUSTOM:
+            if not start or not end:
+                raise forms.ValidationError("Give both a start and an end date.")
+            if end < start:
+                raise forms.ValidationError("The end date is before the start date.")
+            if (end - start).days + 1 > MAX_PERIOD_DAYS:
+                raise forms.ValidationError("Choose a period of at most three years.")
+            data["report_period"] = Period(start, end, tz)
+        else:
+            data["report_period"] = preset_period(preset, today=local_today(self.now, tz), tz=tz)
+        data["period"] = preset
+        data["by"] = data.get("by") or Dimension.REP
+        data["sort"] = valid_sort(data.get("sort") or DEFAULT_SORT)
+        return data
+
+    @property
+    def report_period(self) -> Period:
+        return self.cleaned_data["report_period"]
+
+    def scope(self) -> ReportScope:
+        data = self.cleaned_data
+        return report_scope(
+            self.user,
+            period=data["report_period"],
+            pipeline=data["pipeline"],
+            team=data["team"],
+            territory=data["territory"],
+            rep=data["rep"],
+            currency=settings.DEFAULT_CURRENCY,
+        )
+
+    def shown_fields(self) -> list[forms.BoundField]:
+        """The organisation filters worth showing: a rep sees only their own figures, so
+        team, territory and rep would each offer one choice."""
+        names = ["pipeline"]
+        if self.user.is_admin or self.user.is_manager:
+            names += ["team", "territory", "rep"]
+        return [self[name] for name in names]
+
+    def resolved_dates(self) -> tuple[str, str]:
+        """The start and end dates to show in the date inputs, presets included."""
+        if self.is_valid():
+            period = self.report_period
+            return period.start.isoformat(), period.end.isoformat()
+        return self.data.get("start", ""), self.data.get("end", "")

@@ -1,0 +1,211 @@
+"""The dashboard page at /reports/: filters in the URL, htmx partials, sorting, empty states,
+and a fixed number of queries whatever the number of deals."""
+
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reporting.metrics import DEFINITIONS
+from teams.models import Team
+from tests.factories import make_deal
+from tests.reporting.conftest import History, make_activity, make_quota
+
+URL = reverse("reporting:dashboard")
+Q1 = {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def q1_deals(cast, stages):
+    history = History(cast.admin)
+    history.won(
+        owner=cast.rep_a,
+        stage=stages["Negotiation"],
+        value="3000.00",
+        created="2026-01-10",
+        closed="2026-01-20",
+    )
+    history.won(
+        owner=cast.rep_b,
+        stage=stages["Negotiation"],
+        value="999.99",
+        created="2026-01-10",
+        closed="2026-02-20",
+    )
+    history.lost(
+        owner=cast.rep_a2,
+        stage=stages["Lead"],
+        value="800.00",
+        created="2026-01-05",
+        closed="2026-02-01",
+    )
+    make_quota(team=cast.team_a, amount="10000.00", start="2026-01-01")
+
+
+def rows_of(html: str) -> list[str]:
+    """The names in the breakdown's body, in order (not the total row)."""
+    body = html.split('class="table table-sm table-hover', 1)[1].split("<tbody>", 1)[1]
+    body = body.split("</tbody>", 1)[0]
+    return re.findall(r'<th scope="row"[^>]*><span[^>]*>([^<]+)</span>', body)
+
+
+def test_the_page_shows_every_block_with_definitions(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    response = client.get(URL, Q1)
+    assert response.status_code == 200
+    page = response.text
+    assert '<h2 class="h5 mb-0">Q1 2026</h2>' in page
+    for block in [
+        "tile-won_value",
+        "quota-progress",
+        "forecast",
+        "funnel",
+        "breakdown",
+        "definitions",
+    ]:
+        assert f'id="{block}"' in page
+    for label, text in DEFINITIONS.values():
+        assert label in page and text.replace("'", "&#x27;") in page
+    assert "3,999.99" in page  # won value: 3,000.00 + 999.99
+    assert "Behind pace" in page  # team A won 3,000 of 10,000 in a finished quarter
+    assert 'id="chart-data"' in page
+
+
+@time_machine.travel("2026-05-20 10:00:00+00:00", tick=False)
+def test_without_filters_the_current_quarter_is_shown(client, cast):
+    client.force_login(cast.manager_a)
+    page = client.get(URL).text
+    assert "Q2 2026" in page
+    assert 'value="2026-04-01"' in page and 'value="2026-06-30"' in page
+    assert '<option value="this-quarter" selected>' in page
+
+
+def test_an_htmx_request_gets_only_the_dashboard_fragment(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    response = client.get(URL, {**Q1, "by": "team"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="dashboard">')
+    assert "<html" not in response.text
+    assert "By team" in response.text
+
+
+def test_the_plain_form_submits_the_same_filters_without_javascript(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    page = client.get(URL, Q1).text
+    assert 'method="get" action="/reports/"' in page
+    assert '<button class="btn btn-primary" type="submit">Apply</button>' in page
+    assert 'hx-get="/reports/"' in page and 'hx-push-url="true"' in page
+
+
+def test_breakdown_switch_and_sort_links_keep_the_filters(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    page = client.get(URL, {**Q1, "sort": "name"}).text
+    assert rows_of(page) == [str(cast.rep_a), str(cast.rep_a2), str(cast.rep_b)]
+    assert (
+        'href="?period=custom&amp;start=2026-01-01&amp;end=2026-03-31&amp;sort=name&amp;by=territory"'
+        in page
+    )
+    # Sorted by name ascending, its header offers descending next.
+    assert '<th scope="col" class="text-nowrap sticky-name" aria-sort="ascending">' in page
+    assert "sort=-name" in page
+    page = client.get(URL, {**Q1, "sort": "-won_value"}).text
+    assert rows_of(page) == [str(cast.rep_a), str(cast.rep_b), str(cast.rep_a2)]
+    # Empty figures sort last either way.
+    page = client.get(URL, {**Q1, "sort": "avg_deal_size"}).text
+    assert rows_of(page) == [str(cast.rep_b), str(cast.rep_a), str(cast.rep_a2)]
+    # An unknown sort falls back to won value, highest first.
+    page = client.get(URL, {**Q1, "sort": "password"}).text
+    assert rows_of(page) == [str(cast.rep_a), str(cast.rep_b), str(cast.rep_a2)]
+
+
+def test_activity_columns_appear_once_activities_are_done(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    assert ">Calls</a>" not in client.get(URL, Q1).text
+    make_activity(deal=cast.deal_a, assignee=cast.rep_a, done_at="2026-02-02")
+    assert ">Calls</a>" in client.get(URL, Q1).text
+
+
+def test_an_empty_scope_says_so(client, cast):
+    cast.deal_a.delete()  # the rep's only deal, open now
+    client.force_login(cast.rep_a)
+    page = client.get(URL, {"period": "custom", "start": "2020-01-01", "end": "2020-03-31"}).text
+    assert 'id="report-empty"' in page
+    assert "No figures for these filters." in page
+    assert "No deal was won or lost in Q1 2020." in page
+    assert "No quota falls inside Q1 2020." in page
+
+
+def test_custom_dates_are_checked(client, cast):
+    client.force_login(cast.admin)
+    for params, message in [
+        ({"period": "custom", "start": "2026-03-01"}, "Give both a start and an end date."),
+        (
+            {"period": "custom", "start": "2026-03-01", "end": "2026-02-01"},
+            "The end date is before",
+        ),
+        ({"period": "custom", "start": "2020-01-01", "end": "2026-01-01"}, "at most three years"),
+        ({"start": "2026-13-01", "end": "2026-12-01"}, "Enter a valid date."),
+    ]:
+        page = client.get(URL, params).text
+        assert message in page, params
+        assert 'id="tile-won_value"' not in page
+
+
+def test_dates_without_a_period_mean_custom_dates(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    page = client.get(URL, {"start": "2026-02-01", "end": "2026-02-28"}).text
+    assert "February 2026" in page
+    assert '<option value="custom" selected>' in page
+
+
+def test_only_get_is_allowed(client, cast):
+    client.force_login(cast.admin)
+    assert client.post(URL).status_code == 405
+    assert client.post(reverse("reporting:breakdown-csv")).status_code == 405
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_user_text_is_escaped(client, cast, q1_deals):
+    Team.objects.filter(pk=cast.team_a.pk).update(name="<script>alert(1)</script>")
+    client.force_login(cast.admin)
+    page = client.get(URL, {**Q1, "by": "team"}).text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {**Q1, "by": "territory"})
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("viewer", ["admin", "manager_a", "rep_a"])
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    client, cast, stages, q1_deals, django_assert_max_num_queries, viewer
+):
+    client.force_login(cast.user(viewer))
+    small = count_queries(client)
+    for index in range(30):
+        owner = cast.rep_a if index % 2 else cast.rep_a2
+        make_deal(owner=owner, stage=stages["Proposal"], value="10.00")
+        make_deal(owner=cast.rep_b, stage=stages["Lead"], value="20.00", status="won")
+        make_activity(deal=cast.deal_a, assignee=cast.rep_a, done_at="2026-02-02")
+        make_quota(team=cast.team_b, rep=cast.rep_b, amount="5.00", start=f"{2000 + index}-01-01")
+    with django_assert_max_num_queries(small):
+        count_queries(client)
+    # Session, user and the page header's own (about 4), the filter choices (4), one query
+    # per block of the page (about 10), and PostgreSQL's transaction settings (about 4).
+    with django_assert_max_num_queries(25):
+        response = client.get(URL, Q1)
+    assert Decimal("0") < Decimal(response.context["report"].breakdown.total.metrics.won_value)
