@@ -13,10 +13,15 @@ def can_change_deal(user, deal: Deal) -> bool:
     return user.is_manager and deal.team is not None and deal.team.manager_id == user.pk
 
 
-def deal_for_user(user, deal_id, *, write: bool = False) -> Deal:
-    """The deal with id `deal_id` if `user` may see it (and change it, with write=True)."""
+def deal_for_user(user, deal_id, *, write: bool = False, deals=None) -> Deal:
+    """The deal with id `deal_id` if `user` may see it (and change it, with write=True).
+
+    `deals` is the queryset to read it from, when the caller needs annotations too.
+    """
     deal = get_object_or_404(
-        Deal.objects.visible_to(user).select_related(
+        (Deal.objects.all() if deals is None else deals)
+        .visible_to(user)
+        .select_related(
             "organization", "contact", "product", "owner", "team", "territory", "pipeline", "stage"
         ),
         pk=deal_id,

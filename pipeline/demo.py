@@ -340,6 +340,9 @@ def simulate_deal(index, rng, now, reps, stages, products, organizations, contac
             status, closed_at, lost_reason = DealStatus.LOST, cursor, rng.choice(LOST_REASONS)
         else:
             if stage_index < last_stage:
+                # Moves only go forward here: every earlier entry has moved on now.
+                for entry in history:
+                    entry.moved_on_at = entry.moved_on_at or cursor
                 history.append(
                     DealStageChange(
                         from_stage=stage,

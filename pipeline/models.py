@@ -288,6 +288,12 @@ class DealStageChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
+    # Two facts about a row where the deal entered a stage, kept by pipeline.services.deal_move
+    # so that the sales funnel counts without replaying every deal's history: when the deal
+    # had last entered this same stage before (empty: never), and when it next entered a
+    # stage further down the pipeline (empty: not yet).
+    entered_before_at = models.DateTimeField(null=True, blank=True, editable=False)
+    moved_on_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["changed_at", "id"]

@@ -216,11 +216,6 @@ def board_columns(
     return list(columns.values())
 
 
-def card_for(deal: Deal) -> Deal:
-    """One deal as a card, fresh from the database (one query)."""
-    return as_cards(card_rows(Deal.objects.filter(pk=deal.pk)), deal.stage)[0]
-
-
 def first_cards_of_each_column(deals: QuerySet[Deal], stage_ids: list[int]) -> QuerySet[Deal]:
     """The first CARDS_PER_COLUMN + 1 cards of every column, in one query.
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from pipeline.models import (
@@ -27,6 +27,11 @@ from pipeline.models import (
 # Gap between neighbouring cards, so that a card can be dropped between two others
 # without renumbering the column.
 POSITION_STEP = 1024
+
+# A history row where the deal entered a stage: its first row, or a move between open stages.
+STAGE_ENTRY = Q(to_status=DealStatus.OPEN) & (
+    Q(from_stage__isnull=True) | Q(from_status=DealStatus.OPEN)
+)
 
 
 class DealChangeRefused(Exception):
@@ -101,14 +106,20 @@ class DropTarget:
 def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarget | None:
     """The stage (of the deal's pipeline) and the position just after card `after_id`.
 
-    Without `after_id` the card goes on top. One query: the neighbours' positions come as
-    subqueries of the stage lookup. None when the stage is not in the deal's pipeline.
+    Without `after_id` the card goes on top. One query: the neighbours' positions, and when
+    the deal last entered that stage, come as subqueries of the stage lookup. None when the
+    stage is not in the deal's pipeline.
     """
 
     def open_cards(stage_ref):
         return Deal.objects.filter(stage=stage_ref, status=DealStatus.OPEN).exclude(pk=deal.pk)
 
     column = open_cards(OuterRef("pk"))
+    last_entry = (
+        DealStageChange.objects.filter(STAGE_ENTRY, deal=deal, to_stage=OuterRef("pk"))
+        .order_by("-changed_at")
+        .values("changed_at")[:1]
+    )
     if after_id is not None:
         anchor = column.filter(pk=after_id).values("position")[:1]
         # Nested one level deeper, the stage is the outer query's outer query.
@@ -128,7 +139,7 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarge
         }
     stage = (
         Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id)
-        .annotate(**neighbours)
+        .annotate(**neighbours, last_entry=Subquery(last_entry))
         .first()
     )
     if stage is None:
@@ -196,6 +207,13 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
     if not updated:
         raise DealConflict(deal.pk)
     if stage_changed:
+        # Entries into earlier stages have now moved on (the funnel counts them).
+        DealStageChange.objects.filter(
+            STAGE_ENTRY,
+            deal=deal,
+            moved_on_at__isnull=True,
+            to_stage__order__lt=target.stage.order,
+        ).update(moved_on_at=now)
         DealStageChange.objects.create(
             deal=deal,
             from_stage_id=from_stage_id,
@@ -204,6 +222,7 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
             to_status=DealStatus.OPEN,
             changed_by=actor,
             changed_at=now,
+            entered_before_at=target.stage.last_entry,
         )
     for name, value in changes.items():
         setattr(deal, name, value)

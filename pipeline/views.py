@@ -17,15 +17,16 @@ from pipeline.forms import (
     DealMoveForm,
     DealVersionForm,
 )
-from pipeline.models import DealStatus, Pipeline, Stage
+from pipeline.models import Deal, DealStatus, Pipeline, Stage
 from pipeline.queries import (
     BoardFilters,
     Column,
     ColumnTotals,
+    as_cards,
     board_columns,
     board_deals,
     board_filter_options,
-    card_for,
+    card_rows,
     column_page,
     column_totals,
     deal_timeline,
@@ -159,7 +160,8 @@ def _refused(request, message: str, *, status: int, fallback: str) -> HttpRespon
 
 @require_POST
 def deal_move(request, deal_id: int):
-    deal = deal_for_user(request.user, deal_id, write=True)
+    # Read with the card's annotations: the response draws the moved card.
+    deal = deal_for_user(request.user, deal_id, write=True, deals=card_rows(Deal.objects.all()))
     board_url = reverse("pipeline:board", args=[deal.pipeline_id])
     form = DealMoveForm(request.POST)
     if not form.is_valid():
@@ -203,7 +205,12 @@ def deal_move(request, deal_id: int):
     response = render(
         request,
         "pipeline/deal_moved.html",
-        {"deal": card_for(deal), "columns": columns, "pipeline": deal.pipeline, "filters": filters},
+        {
+            "deal": as_cards([deal], deal.stage)[0],
+            "columns": columns,
+            "pipeline": deal.pipeline,
+            "filters": filters,
+        },
     )
     trigger_client_event(response, "toast", {"message": message, "level": "success"})
     if request.POST.get("via") == "menu":

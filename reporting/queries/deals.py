@@ -7,15 +7,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import (
-    Aggregate,
     Case,
     Count,
     DecimalField,
     DurationField,
     F,
     IntegerField,
-    Max,
-    Min,
     Q,
     Sum,
     Value,
@@ -24,7 +21,7 @@ from django.db.models import (
 
 from activities.models import ActivityType
 from pipeline.models import DealStatus, Stage
-from reporting.metrics import Totals, cents, ratio
+from reporting.metrics import ZERO, Totals, cents, ratio
 from reporting.periods import Period
 from reporting.queries.scope import ReportScope
 
@@ -161,13 +158,16 @@ class HistoryFigures:
 
 
 def stage_history(scope: ReportScope) -> HistoryFigures:
-    """One pass over the scope's stage changes since the period began, grouped per deal.
+    """One grouped pass over the scope's stage changes since the period began.
 
     Funnel: of the deals that entered each stage in the period (their first row, or a move
-    into it), how many later entered a stage further down the same pipeline, and how many are
-    won. Pipeline growth: every change adds its deal to the open pipeline (in its new stage)
-    or takes it out (of its old one), so the changes since a moment add up to how the open
-    pipeline grew since then, valued and weighted at today's values and probabilities.
+    into it), how many later entered a stage further down the same pipeline, and how many
+    are won. The entry rows' `entered_before_at` and `moved_on_at`, kept by `deal_move`,
+    answer both without grouping per deal. (A later entry in the period moved on only if
+    the first one did, so the first entry speaks for the deal.) Pipeline growth: every change
+    adds its deal to the open pipeline (in its new stage) or takes it out (of its old one),
+    so the changes since a moment add up to how the open pipeline grew since then, valued
+    and weighted at today's values and probabilities.
     """
     period = scope.period
     stages = list(
@@ -180,26 +180,25 @@ def stage_history(scope: ReportScope) -> HistoryFigures:
     was_open_before = Q(**{f"{change}from_status": DealStatus.OPEN})
     # Entering a stage: the deal's first row, or a move between open stages (a move is the
     # only open-to-open change; reopening keeps the stage and is not an entry).
-    entry = is_open_after & (Q(**{f"{change}from_stage__isnull": True}) | was_open_before)
-    per_stage: dict[str, Aggregate] = {}
-    for stage in stages:
-        further_stages = [
-            s["pk"]
-            for s in stages
-            if s["pipeline_id"] == stage["pipeline_id"] and s["order"] > stage["order"]
-        ]
-        per_stage[f"first_{stage['pk']}"] = Min(
-            f"{change}changed_at",
-            filter=entry
-            & Q(**{f"{change}to_stage": stage["pk"], f"{change}changed_at__lt": period.end_before}),
+    # A deal's first entry into a stage within the period: each deal counts once per stage
+    # without a DISTINCT (the row knows when the deal last entered that stage before).
+    entered = (
+        is_open_after
+        & (Q(**{f"{change}from_stage__isnull": True}) | was_open_before)
+        & Q(**{f"{change}changed_at__lt": period.end_before})
+        & (
+            Q(**{f"{change}entered_before_at__isnull": True})
+            | Q(**{f"{change}entered_before_at__lt": period.start_at})
         )
-        if further_stages:
-            per_stage[f"further_{stage['pk']}"] = Max(
-                f"{change}changed_at",
-                filter=entry & Q(**{f"{change}to_stage__in": further_stages}),
-            )
+    )
     one = Value(1, output_field=IntegerField())
-    per_deal = (
+    open_change = Case(When(is_open_after, then=one), default=0) - Case(
+        When(was_open_before, then=one), default=0
+    )
+    probability_change = Case(
+        When(is_open_after, then=F(f"{change}to_stage__win_probability")), default=0
+    ) - Case(When(was_open_before, then=F(f"{change}from_stage__win_probability")), default=0)
+    rows = (
         scope.deals()
         # Implied by having a change since the period began; it lets the database read only
         # the open deals and those closed since, instead of every deal.
@@ -207,54 +206,36 @@ def stage_history(scope: ReportScope) -> HistoryFigures:
             Q(status=DealStatus.OPEN) | Q(status__in=WON_OR_LOST, closed_at__gte=period.start_at)
         )
         .filter(**{f"{change}changed_at__gte": period.start_at})
-        .values("pk", "value", "status")
+        .order_by()
+        .values(entered_stage=F(f"{change}to_stage"))
         .annotate(
-            **per_stage,
-            open_change=Sum(
-                Case(When(is_open_after, then=one), default=0)
-                - Case(When(was_open_before, then=one), default=0)
-            ),
-            probability_change=Sum(
-                Case(When(is_open_after, then=F(f"{change}to_stage__win_probability")), default=0)
-                - Case(
-                    When(was_open_before, then=F(f"{change}from_stage__win_probability")),
-                    default=0,
-                )
-            ),
+            entered=Count("pk", filter=entered),
+            moved_on=Count("pk", filter=entered & Q(**{f"{change}moved_on_at__isnull": False})),
+            won=Count("pk", filter=entered & Q(status=DealStatus.WON)),
+            growth_deals=Sum(open_change),
+            growth_value=Sum(F("value") * open_change, output_field=CENTS),
+            growth_x_probability=Sum(F("value") * probability_change, output_field=CENTS),
         )
     )
-    totals: dict[str, Aggregate] = {
-        "growth_deals": Sum("open_change"),
-        "growth_value": Sum(F("value") * F("open_change"), output_field=CENTS),
-        "growth_x_probability": Sum(F("value") * F("probability_change"), output_field=CENTS),
-    }
-    for stage in stages:
-        first, further = f"first_{stage['pk']}", f"further_{stage['pk']}"
-        entered = Q(**{f"{first}__isnull": False})
-        totals |= {
-            f"entered_{stage['pk']}": Count("pk", filter=entered),
-            f"won_{stage['pk']}": Count("pk", filter=entered & Q(status=DealStatus.WON)),
-        }
-        if further in per_stage:
-            totals[f"moved_on_{stage['pk']}"] = Count(
-                "pk", filter=Q(**{f"{further}__gt": F(first)})
-            )
-    row = per_deal.aggregate(**totals)
+    by_stage = {row["entered_stage"]: row for row in rows}
+    empty = {"entered": 0, "moved_on": 0, "won": 0}
     return HistoryFigures(
         funnel=[
             FunnelStage(
                 pipeline=stage["pipeline__name"],
                 stage=stage["name"],
-                entered=row[f"entered_{stage['pk']}"],
-                moved_on=row.get(f"moved_on_{stage['pk']}", 0),
-                won=row[f"won_{stage['pk']}"],
+                entered=by_stage.get(stage["pk"], empty)["entered"],
+                moved_on=by_stage.get(stage["pk"], empty)["moved_on"],
+                won=by_stage.get(stage["pk"], empty)["won"],
             )
             for stage in stages
         ],
         pipeline_growth=Totals(
-            open_deals=row["growth_deals"] or 0,
-            open_value=cents(row["growth_value"]),
-            open_value_x_probability=cents(row["growth_x_probability"]),
+            open_deals=sum(row["growth_deals"] or 0 for row in by_stage.values()),
+            open_value=sum((cents(row["growth_value"]) for row in by_stage.values()), ZERO),
+            open_value_x_probability=sum(
+                (cents(row["growth_x_probability"]) for row in by_stage.values()), ZERO
+            ),
         ),
     )
 

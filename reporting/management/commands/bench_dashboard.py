@@ -155,20 +155,24 @@ CHANGE_COLUMNS = {
     "to_status": "h.to_status",
     "changed_by_id": "h.changed_by_id",
     "changed_at": "h.changed_at",
+    "moved_on_at": "h.moved_on_at",
 }
+# A deal walks forward through its stages: each entry moved on when the next one happened.
 CHANGE_FROM = """
 FROM (
     SELECT p.id AS deal_id, prev.stage_id AS from_stage_id, cur.stage_id AS to_stage_id,
            CASE WHEN k = 1 THEN '' ELSE 'open' END AS from_status, 'open' AS to_status,
            r.user_id AS changed_by_id,
-           p.created_at + p.span * ((k - 1)::float8 / p.reached) AS changed_at
+           p.created_at + p.span * ((k - 1)::float8 / p.reached) AS changed_at,
+           CASE WHEN k < p.reached THEN p.created_at + p.span * (k::float8 / p.reached) END
+               AS moved_on_at
     FROM bench_plan p
     CROSS JOIN LATERAL generate_series(1, p.reached) AS k
     JOIN bench_stage cur ON cur.pipeline_idx = p.pipeline_idx AND cur.ord = k
     LEFT JOIN bench_stage prev ON prev.pipeline_idx = p.pipeline_idx AND prev.ord = k - 1
     JOIN bench_rep r ON r.idx = p.rep_idx
     UNION ALL
-    SELECT p.id, s.stage_id, s.stage_id, 'open', p.status, r.user_id, p.closed_at
+    SELECT p.id, s.stage_id, s.stage_id, 'open', p.status, r.user_id, p.closed_at, NULL
     FROM bench_plan p
     JOIN bench_stage s ON s.pipeline_idx = p.pipeline_idx AND s.ord = p.reached
     JOIN bench_rep r ON r.idx = p.rep_idx
