@@ -92,6 +92,16 @@ class DealAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [DealStageChangeInline]
 
+    # Stage and status change through the board and the deal page, which record the history
+    # that reports read; admin edits the rest.
+    history_fields = ("pipeline", "stage", "status", "closed_at", "stage_entered_at", "position")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.history_fields]
+
+    def has_add_permission(self, request):
+        return False  # deals are added from the board, which records where they entered
+
     def save_model(self, request, obj, form, change):
         # Boards notice changed cards by their version; an admin's edit counts too.
         if change:

@@ -107,3 +107,12 @@ def test_the_migrations_backfill_equals_what_moves_maintain(cast):
     )
     assert [row.moved_on_at for row in lead_entries] == [moments[0], moments[2]]
     assert [row.entered_before_at for row in lead_entries] == [None, deal.created_at]
+
+
+def test_admin_cannot_change_a_deals_stage_behind_the_historys_back(client, cast):
+    from django.urls import reverse
+
+    client.force_login(cast.admin)
+    page = client.get(reverse("admin:pipeline_deal_change", args=[cast.deal_a.pk]))
+    assert 'name="stage"' not in page.text and 'name="status"' not in page.text
+    assert client.get(reverse("admin:pipeline_deal_add")).status_code == 403
