@@ -22,8 +22,7 @@ def deals_for_list(user, *, status: str = "", search: str = "") -> QuerySet[Deal
     deals = Deal.objects.visible_to(user).select_related("organization", "owner", "stage")
     if status in DealStatus.values:
         deals = deals.filter(status=status)
-    if search:
-        deals = deals.filter(Q(title__icontains=search) | Q(organization__name__icontains=search))
+    deals = BoardFilters(search=search).apply(deals)  # the board's text search
     return deals.order_by("-created_at", "-id")
 
 
