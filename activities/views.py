@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -26,16 +25,13 @@ from activities.queries import (
     notifications_for,
     unread_notification_count,
 )
+from crm.http import parse_id, safe_next, toast
 from pipeline.access import deal_for_user
 from pipeline.models import Deal
 
 
 def deal_url(deal: Deal) -> str:
     return reverse("pipeline:deal-detail", args=[deal.pk]) + "#activities"
-
-
-def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
-    return trigger_client_event(response, "toast", {"message": message, "level": level})
 
 
 def render_panel(request: HttpRequest, deal: Deal, **extra) -> HttpResponse:
@@ -46,19 +42,10 @@ def render_panel(request: HttpRequest, deal: Deal, **extra) -> HttpResponse:
     return render(request, "activities/_deal_panel.html", {"panel": panel})
 
 
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 def completed_activity(request: HttpRequest, deal: Deal) -> Activity | None:
     """The activity named by ?after= (just completed on this deal), offered a next step."""
-    after = request.POST.get("after") or request.GET.get("after") or ""
-    if not after.isdigit():
+    after = parse_id(request.POST.get("after") or request.GET.get("after"))
+    if after is None:
         return None
     activity = activity_for_user(request.user, after)
     return activity if activity.deal_id == deal.pk else None
@@ -177,9 +164,8 @@ def agenda_context(request: HttpRequest, params: QueryDict, **extra) -> dict:
     person = request.user
     person_id = params.get("person", "")
     if person_id and person_id != str(request.user.pk):
-        if not person_id.isdigit():
-            person_id = "0"  # answers 404 like any person outside the viewer's teams
-        person = agenda_person_for(request.user, person_id)
+        # An id that is not one answers 404 like any person outside the viewer's teams.
+        person = agenda_person_for(request.user, parse_id(person_id) or 0)
     agenda = activity_agenda(
         viewer=request.user,
         person=person,

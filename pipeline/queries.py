@@ -9,6 +9,7 @@ from django.db.models.functions import RowNumber
 
 from activities.models import Activity
 from activities.queries import with_next_activity
+from crm.http import parse_id, parse_ids
 from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Pipeline, Stage
 from teams.access import people_visible_to, teams_visible_to
 from teams.models import Territory
@@ -48,11 +49,9 @@ class BoardFilters:
         with). They only ever narrow `visible_to`, so a crafted id can hide deals, never
         reveal one; malformed ids are ignored."""
         return cls(
-            owner_id=_int_or_none(data.get("scope_owner")),
-            team_id=_int_or_none(data.get("scope_team")),
-            territory_ids=tuple(
-                i for i in map(_int_or_none, data.getlist("scope_territory")) if i is not None
-            ),
+            owner_id=parse_id(data.get("scope_owner")),
+            team_id=parse_id(data.get("scope_team")),
+            territory_ids=parse_ids(data.getlist("scope_territory")),
             search=(data.get("scope_q") or "").strip()[:100],
         )
 
@@ -68,13 +67,6 @@ class BoardFilters:
             matching = Organization.objects.filter(name__icontains=self.search).values("pk")
             deals = deals.filter(Q(title__icontains=self.search) | Q(organization__in=matching))
         return deals
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass

@@ -3,11 +3,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from activities.queries import deal_activity_panel
+from crm.http import parse_id, parse_int, safe_next, toast
 from pipeline import services
 from pipeline.access import can_change_deal, deal_for_user
 from pipeline.forms import (
@@ -106,10 +106,10 @@ def board_column(request, pipeline_id: int, stage_id: int):
 
 def _parse_cursor(value: str | None) -> tuple[int, int] | None:
     position, _, deal_id = (value or "").partition("_")
-    try:
-        return int(position), int(deal_id)
-    except ValueError:
+    parsed = parse_int(position), parse_id(deal_id)
+    if parsed[0] is None or parsed[1] is None:
         return None
+    return parsed[0], parsed[1]
 
 
 @require_GET
@@ -141,20 +141,13 @@ def _fingerprint_of(totals, stage_id: str) -> str:
     return (column_total or ColumnTotals()).fingerprint
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
 def _refused(request, message: str, *, status: int, fallback: str) -> HttpResponse:
     """Tell the user why their change was not saved; the board re-reads where things are."""
     if not request.htmx:
         messages.error(request, message)
-        return redirect(_safe_next(request, fallback))
+        return redirect(safe_next(request, fallback))
     response = HttpResponse(message, status=status, content_type="text/plain")
-    trigger_client_event(response, "toast", {"message": message, "level": "error"})
+    toast(response, message, "error")
     return trigger_client_event(response, "board:reload", {})
 
 
@@ -193,7 +186,7 @@ def deal_move(request, deal_id: int):
     message = f"Moved “{deal.title}” to {deal.stage.name}."
     if not request.htmx:
         messages.success(request, message)
-        return redirect(_safe_next(request, board_url))
+        return redirect(safe_next(request, board_url))
     filters = BoardFilters.from_scope(request.POST)
     totals = column_totals(
         board_deals(request.user, deal.pipeline, filters), [from_stage.pk, deal.stage.pk]
@@ -212,7 +205,7 @@ def deal_move(request, deal_id: int):
             "filters": filters,
         },
     )
-    trigger_client_event(response, "toast", {"message": message, "level": "success"})
+    toast(response, message)
     if request.POST.get("via") == "menu":
         trigger_client_event(response, "board:stale", {"stages": [from_stage.pk, deal.stage.pk]})
     return response
@@ -260,7 +253,7 @@ def deal_create(request):
         message = f"Added “{deal.title}” to {deal.stage.name}."
         if request.htmx:
             response = HttpResponse(status=204)
-            trigger_client_event(response, "toast", {"message": message, "level": "success"})
+            toast(response, message)
             trigger_client_event(response, "deal-dialog:close", {})
             return trigger_client_event(response, "board:stale", {"stages": [deal.stage_id]})
         messages.success(request, message)
@@ -272,8 +265,8 @@ def deal_create(request):
 def _pipeline_from(request) -> Pipeline:
     pipeline_id = request.GET.get("pipeline") or request.POST.get("pipeline")
     pipelines = Pipeline.objects.order_by("name")
-    if pipeline_id and str(pipeline_id).isdigit():
-        return get_object_or_404(pipelines, pk=pipeline_id)
+    if pipeline_id:
+        return get_object_or_404(pipelines, pk=parse_id(pipeline_id) or 0)
     pipeline = pipelines.first()
     if pipeline is None:
         raise Http404("There is no pipeline yet.")
