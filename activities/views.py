@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,7 +25,7 @@ from activities.queries import (
     notifications_for,
     unread_notification_count,
 )
-from crm.http import parse_id, safe_next, toast
+from crm.http import AuthenticatedHttpRequest, parse_id, safe_next, toast
 from pipeline.access import deal_for_user
 from pipeline.models import Deal
 
@@ -34,7 +34,7 @@ def deal_url(deal: Deal) -> str:
     return reverse("pipeline:deal-detail", args=[deal.pk]) + "#activities"
 
 
-def render_panel(request: HttpRequest, deal: Deal, **extra) -> HttpResponse:
+def render_panel(request: AuthenticatedHttpRequest, deal: Deal, **extra) -> HttpResponse:
     """The deal page's activity panel, re-read from the database (what htmx swaps in)."""
     panel = deal_activity_panel(deal, user=request.user)
     for name, value in extra.items():
@@ -42,7 +42,7 @@ def render_panel(request: HttpRequest, deal: Deal, **extra) -> HttpResponse:
     return render(request, "activities/_deal_panel.html", {"panel": panel})
 
 
-def completed_activity(request: HttpRequest, deal: Deal) -> Activity | None:
+def completed_activity(request: AuthenticatedHttpRequest, deal: Deal) -> Activity | None:
     """The activity named by ?after= (just completed on this deal), offered a next step."""
     after = parse_id(request.POST.get("after") or request.GET.get("after"))
     if after is None:
@@ -67,6 +67,7 @@ def activity_create(request, deal_id: int):
     deal = deal_for_user(request.user, deal_id, write=True)
     completed = completed_activity(request, deal)
     data = request.POST if request.method == "POST" else None
+    form: ActivityForm
     if completed is not None:
         form = NextStepForm(data, deal=deal, user=request.user, completed=completed)
     else:
@@ -160,7 +161,7 @@ def activity_delete(request, activity_id: int):
 # /activities/ ----------------------------------------------------------------------------
 
 
-def agenda_context(request: HttpRequest, params: QueryDict, **extra) -> dict:
+def agenda_context(request: AuthenticatedHttpRequest, params: QueryDict, **extra) -> dict:
     person = request.user
     person_id = params.get("person", "")
     if person_id and person_id != str(request.user.pk):
