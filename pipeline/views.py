@@ -17,18 +17,17 @@ from pipeline.forms import (
     DealMoveForm,
     DealVersionForm,
 )
-from pipeline.models import Deal, DealStatus, Pipeline, Stage
+from pipeline.models import DealStatus, Pipeline, Stage
 from pipeline.queries import (
     BoardFilters,
     Column,
     ColumnTotals,
-    as_cards,
     board_columns,
     board_deals,
     board_filter_options,
-    card_rows,
     column_page,
     column_totals,
+    deal_card_for_user,
     deal_timeline,
     deals_for_list,
 )
@@ -91,14 +90,14 @@ def board_column(request, pipeline_id: int, stage_id: int):
     stage = _board_stage(pipeline_id, stage_id)
     filters = BoardFilters.from_scope(request.GET)
     after = _parse_cursor(request.GET.get("after"))
-    context = {"pipeline": stage.pipeline, "filters": filters, "stage": stage}
+    context = {
+        "pipeline": stage.pipeline,
+        "filters": filters,
+        "stage": stage,
+        "column": column_page(request.user, stage.pipeline, stage, filters, after=after),
+    }
     if after is None:
-        deals = board_deals(request.user, stage.pipeline, filters)
-        column = column_page(request.user, stage.pipeline, stage, filters, after=None)
-        column.totals = column_totals(deals, [stage.pk]).get(stage.pk, ColumnTotals())
-        context["column"] = column
         return render(request, "pipeline/board.html#column", context)
-    context["column"] = column_page(request.user, stage.pipeline, stage, filters, after=after)
     if request.htmx:
         return render(request, "pipeline/board.html#cards", context)
     return render(request, "pipeline/board_column.html", context)
@@ -153,8 +152,8 @@ def _refused(request, message: str, *, status: int, fallback: str) -> HttpRespon
 
 @require_POST
 def deal_move(request, deal_id: int):
-    # Read with the card's annotations: the response draws the moved card.
-    deal = deal_for_user(request.user, deal_id, write=True, deals=card_rows(Deal.objects.all()))
+    # Read as a card: the response draws the moved card.
+    deal = deal_card_for_user(request.user, deal_id, write=True)
     board_url = reverse("pipeline:board", args=[deal.pipeline_id])
     form = DealMoveForm(request.POST)
     if not form.is_valid():
@@ -199,7 +198,7 @@ def deal_move(request, deal_id: int):
         request,
         "pipeline/deal_moved.html",
         {
-            "deal": as_cards([deal], deal.stage)[0],
+            "deal": deal,
             "columns": columns,
             "pipeline": deal.pipeline,
             "filters": filters,
