@@ -17,7 +17,7 @@ from pipeline.forms import (
     DealMoveForm,
     DealVersionForm,
 )
-from pipeline.models import DealStatus, Pipeline, Stage
+from pipeline.models import Deal, DealStatus, Pipeline, Stage
 from pipeline.queries import (
     BoardFilters,
     Column,
@@ -213,9 +213,10 @@ def deal_move(request, deal_id: int):
 # --- One deal ----------------------------------------------------------------------------
 
 
-@require_GET
-def deal_detail(request, deal_id: int):
-    deal = deal_for_user(request.user, deal_id)
+def render_deal_page(
+    request, deal: Deal, *, lost_form: DealLostForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The deal's page: the one place its context is built, for a GET and every re-render."""
     return render(
         request,
         "pipeline/deal_detail.html",
@@ -223,11 +224,17 @@ def deal_detail(request, deal_id: int):
             "deal": deal,
             "timeline": deal_timeline(deal),
             "can_change": can_change_deal(request.user, deal),
-            "lost_form": DealLostForm(initial={"version": deal.version}),
+            "lost_form": lost_form or DealLostForm(initial={"version": deal.version}),
             "stages": deal.pipeline.stages.order_by("order", "id"),
             "activity_panel": deal_activity_panel(deal, user=request.user),
         },
+        status=status,
     )
+
+
+@require_GET
+def deal_detail(request, deal_id: int):
+    return render_deal_page(request, deal_for_user(request.user, deal_id))
 
 
 @require_http_methods(["GET", "POST"])
@@ -345,15 +352,4 @@ def deal_mark_lost(request, deal_id: int):
         else:
             messages.success(request, f"“{deal.title}” is now lost.")
             return redirect("pipeline:deal-detail", deal.pk)
-    return render(
-        request,
-        "pipeline/deal_detail.html",
-        {
-            "deal": deal,
-            "timeline": deal_timeline(deal),
-            "can_change": True,
-            "lost_form": form,
-            "stages": deal.pipeline.stages.order_by("order", "id"),
-        },
-        status=400,
-    )
+    return render_deal_page(request, deal, lost_form=form, status=400)
