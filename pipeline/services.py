@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from pipeline.models import (
@@ -103,16 +103,19 @@ class DropTarget:
     position: int | None  # None: no room left between the neighbours
 
 
-def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarget | None:
+def drop_target(*, deal: Deal, stage_id: int, after_id: int | None, actor) -> DropTarget | None:
     """The stage (of the deal's pipeline) and the position just after card `after_id`.
 
-    Without `after_id` the card goes on top. One query: the neighbours' positions, and when
-    the deal last entered that stage, come as subqueries of the stage lookup. None when the
-    stage is not in the deal's pipeline.
+    Without `after_id`, or when it names no open card of that column that `actor` may see,
+    the card goes on top: a card the actor cannot see counts as no card at all, so where it
+    sits cannot be learnt by dropping after it. One query: the neighbours' positions, and
+    when the deal last entered that stage, come as subqueries of the stage lookup. None when
+    the stage is not in the deal's pipeline.
     """
 
-    def open_cards(stage_ref):
-        return Deal.objects.filter(stage=stage_ref, status=DealStatus.OPEN).exclude(pk=deal.pk)
+    def open_cards(stage_ref, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
+        deals = Deal.objects.all() if deals is None else deals
+        return deals.filter(stage=stage_ref, status=DealStatus.OPEN).exclude(pk=deal.pk)
 
     column = open_cards(OuterRef("pk"))
     last_entry = (
@@ -120,23 +123,21 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarge
         .order_by("-changed_at")
         .values("changed_at")[:1]
     )
+    neighbours = {"top": Subquery(column.order_by("position", "id").values("position")[:1])}
     if after_id is not None:
-        anchor = column.filter(pk=after_id).values("position")[:1]
+        visible = Deal.objects.visible_to(actor).filter(pk=after_id)
+        anchor = open_cards(OuterRef("pk"), visible).values("position")[:1]
         # Nested one level deeper, the stage is the outer query's outer query.
-        anchor_inside_following = (
-            open_cards(OuterRef(OuterRef("pk"))).filter(pk=after_id).values("position")[:1]
-        )
+        anchor_inside_following = open_cards(OuterRef(OuterRef("pk")), visible).values("position")[
+            :1
+        ]
         following = (
             column.filter(position__gte=Subquery(anchor_inside_following))
             .exclude(pk=after_id)
             .order_by("position", "id")
             .values("position")[:1]
         )
-        neighbours = {"anchor": Subquery(anchor), "following": Subquery(following)}
-    else:
-        neighbours = {
-            "following": Subquery(column.order_by("position", "id").values("position")[:1])
-        }
+        neighbours |= {"anchor": Subquery(anchor), "following": Subquery(following)}
     stage = (
         Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id)
         .annotate(**neighbours, last_entry=Subquery(last_entry))
@@ -145,10 +146,10 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarge
     if stage is None:
         return None
     anchor_position = getattr(stage, "anchor", None)
-    following_position = stage.following
+    following_position = getattr(stage, "following", None)
     if anchor_position is None:
-        # Top of the column (or the card it was dropped after has left the column).
-        position = 0 if following_position is None else following_position - POSITION_STEP
+        # Top of the column (also when the card it was dropped after has left the column).
+        position = 0 if stage.top is None else stage.top - POSITION_STEP
     elif following_position is None:
         position = anchor_position + POSITION_STEP
     elif following_position - anchor_position > 1:
@@ -188,12 +189,12 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
         )
     if version != deal.version:
         raise DealConflict(deal.pk)
-    target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
+    target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id, actor=actor)
     if target is None:
         raise DealChangeRefused("That stage does not exist in this deal's pipeline.")
     if target.position is None:
         stage_renumber_cards(stage=target.stage)
-        target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
+        target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id, actor=actor)
 
     now = timezone.now()
     from_stage_id = deal.stage_id
