@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from activities import services as activity_services
 from pipeline.models import (
     Contact,
     Deal,
@@ -251,6 +252,12 @@ def _deal_set_status(
     )
     if not updated:
         raise DealConflict(deal.pk)
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    if status == DealStatus.OPEN:
+        activity_services.deal_reminders_rearm(deal=deal, now=now)
+    else:
+        activity_services.deal_reminders_cancel(deal=deal)
     DealStageChange.objects.create(
         deal=deal,
         from_stage_id=deal.stage_id,
@@ -260,8 +267,6 @@ def _deal_set_status(
         changed_by=actor,
         changed_at=now,
     )
-    for name, value in changes.items():
-        setattr(deal, name, value)
     deal.version = version + 1
     return deal
 
@@ -296,17 +301,30 @@ def deal_reopen(*, deal: Deal, version: int, actor) -> Deal:
 
 @transaction.atomic
 def deal_update(*, deal: Deal, version: int, actor, **fields) -> Deal:
-    """Change a deal's details (not its stage or status); the owner decides team and territory."""
+    """Change a deal's details (not its stage or status); the owner decides team and territory.
+
+    A new owner takes over the former owner's open activities on the deal, with their
+    reminders, so that nobody is reminded of a deal they may no longer see.
+    """
+    former_owner_id = None
     if "owner" in fields:
         team = fields["owner"].team
         fields["team"] = team
         fields["territory"] = team.territory if team else None
+        # Read from the row: a ModelForm has already set the new owner on `deal`. The
+        # versioned update below fails if the row changed since, so this is the owner at
+        # `version`.
+        former_owner_id = Deal.objects.filter(pk=deal.pk).values_list("owner_id", flat=True).first()
     fields["updated_at"] = timezone.now()
     updated = Deal.objects.filter(pk=deal.pk, version=version).update(
         version=F("version") + 1, **fields
     )
     if not updated:
         raise DealConflict(deal.pk)
+    if former_owner_id is not None and former_owner_id != fields["owner"].pk:
+        activity_services.deal_activities_reassign(
+            deal=deal, former_owner_id=former_owner_id, owner=fields["owner"], actor=actor
+        )
     for name, value in fields.items():
         setattr(deal, name, value)
     deal.version = version + 1
