@@ -178,11 +178,20 @@ def stage_renumber_cards(*, stage: Stage) -> None:
 
 
 @transaction.atomic
-def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, actor) -> Deal:
+def deal_move(
+    *,
+    deal: Deal,
+    stage_id: int,
+    after_id: int | None,
+    version: int,
+    actor,
+    at: datetime | None = None,
+) -> Deal:
     """Move an open deal to `stage_id`, just after card `after_id` (or on top).
 
     Raises DealChangeRefused for a closed deal or a stage outside its pipeline, and
-    DealConflict when `version` is not the deal's current version.
+    DealConflict when `version` is not the deal's current version. `at` dates the move
+    when it happened earlier than now (an import records it); by default it is now.
     """
     if deal.is_closed:
         raise DealChangeRefused(
@@ -198,11 +207,12 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
         target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id, actor=actor)
 
     now = timezone.now()
+    when = at or now
     from_stage_id = deal.stage_id
     stage_changed = target.stage.pk != from_stage_id
     changes = {"stage": target.stage, "position": target.position, "updated_at": now}
     if stage_changed:
-        changes["stage_entered_at"] = now
+        changes["stage_entered_at"] = when
     updated = Deal.objects.filter(pk=deal.pk, version=version, status=DealStatus.OPEN).update(
         version=F("version") + 1, **changes
     )
@@ -215,7 +225,7 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
             deal=deal,
             moved_on_at__isnull=True,
             to_stage__order__lt=target.stage.order,
-        ).update(moved_on_at=now)
+        ).update(moved_on_at=when)
         DealStageChange.objects.create(
             deal=deal,
             from_stage_id=from_stage_id,
@@ -223,7 +233,7 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
             from_status=DealStatus.OPEN,
             to_status=DealStatus.OPEN,
             changed_by=actor,
-            changed_at=now,
+            changed_at=when,
             entered_before_at=target.stage.last_entry,
         )
     for name, value in changes.items():
@@ -233,20 +243,27 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
 
 
 def _deal_set_status(
-    *, deal: Deal, status: str, version: int, actor, lost_reason: str = ""
+    *,
+    deal: Deal,
+    status: str,
+    version: int,
+    actor,
+    lost_reason: str = "",
+    at: datetime | None = None,
 ) -> Deal:
     now = timezone.now()
+    when = at or now
     before = deal.status
     changes = {
         "status": status,
-        "closed_at": None if status == DealStatus.OPEN else now,
+        "closed_at": None if status == DealStatus.OPEN else when,
         "lost_reason": lost_reason,
         "updated_at": now,
     }
     if status == DealStatus.OPEN:
         # A reopened deal comes back on top of its column.
         changes["position"] = top_of_column_position(deal.stage)
-        changes["stage_entered_at"] = now
+        changes["stage_entered_at"] = when
     updated = Deal.objects.filter(pk=deal.pk, version=version, status=before).update(
         version=F("version") + 1, **changes
     )
@@ -265,38 +282,47 @@ def _deal_set_status(
         from_status=before,
         to_status=status,
         changed_by=actor,
-        changed_at=now,
+        changed_at=when,
     )
     deal.version = version + 1
     return deal
 
 
 @transaction.atomic
-def deal_mark_won(*, deal: Deal, version: int, actor) -> Deal:
-    """Close an open deal as won."""
+def deal_mark_won(*, deal: Deal, version: int, actor, at: datetime | None = None) -> Deal:
+    """Close an open deal as won (`at`: when, if not now), cancelling its reminders."""
     if deal.is_closed:
         raise DealChangeRefused(f"“{deal.title}” is already {deal.get_status_display().lower()}.")
-    return _deal_set_status(deal=deal, status=DealStatus.WON, version=version, actor=actor)
+    return _deal_set_status(deal=deal, status=DealStatus.WON, version=version, actor=actor, at=at)
 
 
 @transaction.atomic
-def deal_mark_lost(*, deal: Deal, version: int, reason: str, actor) -> Deal:
-    """Close an open deal as lost, with the reason the customer gave."""
+def deal_mark_lost(
+    *, deal: Deal, version: int, reason: str, actor, at: datetime | None = None
+) -> Deal:
+    """Close an open deal as lost, with the reason the customer gave (`at`: when, if not
+    now), cancelling its reminders."""
     if deal.is_closed:
         raise DealChangeRefused(f"“{deal.title}” is already {deal.get_status_display().lower()}.")
     if not reason.strip():
         raise DealChangeRefused("Say why the deal was lost.")
     return _deal_set_status(
-        deal=deal, status=DealStatus.LOST, version=version, actor=actor, lost_reason=reason.strip()
+        deal=deal,
+        status=DealStatus.LOST,
+        version=version,
+        actor=actor,
+        lost_reason=reason.strip(),
+        at=at,
     )
 
 
 @transaction.atomic
-def deal_reopen(*, deal: Deal, version: int, actor) -> Deal:
-    """Put a won or lost deal back on the board, in the stage it was closed from."""
+def deal_reopen(*, deal: Deal, version: int, actor, at: datetime | None = None) -> Deal:
+    """Put a won or lost deal back on the board, in the stage it was closed from (`at`:
+    when, if not now), and arm again the reminders still ahead."""
     if not deal.is_closed:
         raise DealChangeRefused(f"“{deal.title}” is already open.")
-    return _deal_set_status(deal=deal, status=DealStatus.OPEN, version=version, actor=actor)
+    return _deal_set_status(deal=deal, status=DealStatus.OPEN, version=version, actor=actor, at=at)
 
 
 @transaction.atomic
