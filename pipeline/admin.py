@@ -98,7 +98,7 @@ class DealAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["seen_version"].initial = self.instance.version
+        self.initial.setdefault("seen_version", self.instance.version)
 
     def clean(self):
         data = super().clean()
