@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
@@ -14,6 +15,7 @@ from pipeline.access import deal_for_user
 from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Pipeline, Stage
 from teams.access import people_visible_to, teams_visible_to
 from teams.models import Territory
+from teams.queries import TerritoryTree
 
 CARDS_PER_COLUMN = 25
 CENT = Decimal("0.01")
@@ -79,15 +81,8 @@ class FilterOptions:
     territories: list[Territory]
 
     def territory_with_descendants(self, territory_id: int) -> tuple[int, ...]:
-        children: dict[int | None, list[int]] = {}
-        for territory in self.territories:
-            children.setdefault(territory.parent_id, []).append(territory.pk)
-        found, pending = [], [territory_id]
-        while pending:
-            current = pending.pop()
-            found.append(current)
-            pending.extend(children.get(current, []))
-        return tuple(found)
+        """The territory and those inside it, among the ones offered."""
+        return tuple(sorted(TerritoryTree.of(self.territories).descendants_and_self(territory_id)))
 
 
 def board_filter_options(user) -> FilterOptions:
@@ -159,7 +154,8 @@ def _card_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     return with_next_activity(deals.select_related("organization", "owner", "stage"))
 
 
-def _as_card(deal: Deal) -> Deal:
+def _as_card(deal: Any) -> Deal:
+    # `deal` carries the annotations of `with_next_activity`, which mypy cannot see.
     deal.next_activity = (
         Activity(
             pk=deal.next_activity_id,

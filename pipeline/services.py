@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from activities import services as activity_services
@@ -23,16 +23,12 @@ from pipeline.models import (
     Organization,
     Product,
     Stage,
+    stage_entry,
 )
 
 # Gap between neighbouring cards, so that a card can be dropped between two others
 # without renumbering the column.
 POSITION_STEP = 1024
-
-# A history row where the deal entered a stage: its first row, or a move between open stages.
-STAGE_ENTRY = Q(to_status=DealStatus.OPEN) & (
-    Q(from_stage__isnull=True) | Q(from_status=DealStatus.OPEN)
-)
 
 
 class DealChangeRefused(Exception):
@@ -120,7 +116,7 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None, actor) -> Dr
 
     column = open_cards(OuterRef("pk"))
     last_entry = (
-        DealStageChange.objects.filter(STAGE_ENTRY, deal=deal, to_stage=OuterRef("pk"))
+        DealStageChange.objects.filter(stage_entry(), deal=deal, to_stage=OuterRef("pk"))
         .order_by("-changed_at")
         .values("changed_at")[:1]
     )
@@ -221,7 +217,7 @@ def deal_move(
     if stage_changed:
         # Entries into earlier stages have now moved on (the funnel counts them).
         DealStageChange.objects.filter(
-            STAGE_ENTRY,
+            stage_entry(),
             deal=deal,
             moved_on_at__isnull=True,
             to_stage__order__lt=target.stage.order,
