@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from pipeline import services
-from pipeline.models import Contact, Deal, DealStageChange, Organization, Pipeline, Product, Stage
+from pipeline.models import Deal, DealStageChange, Pipeline, Product, Stage
 
 CONFLICT = (
     "Someone else changed this deal while you were editing. Reload the page to see their "
@@ -33,23 +33,6 @@ class StageAdmin(admin.ModelAdmin):
     list_select_related = ["pipeline"]
     ordering = ["pipeline__name", "order", "id"]
     search_fields = ["name", "pipeline__name"]
-
-
-@admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "sector", "country", "employees", "parent"]
-    list_filter = ["sector", "country"]
-    list_select_related = ["parent"]
-    search_fields = ["name"]
-    autocomplete_fields = ["parent"]
-
-
-@admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "organization", "job_title", "email", "phone"]
-    list_select_related = ["organization"]
-    search_fields = ["first_name", "last_name", "email", "organization__name"]
-    autocomplete_fields = ["organization"]
 
 
 @admin.register(Product)
