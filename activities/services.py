@@ -4,16 +4,19 @@ How a reminder is sent once
 ---------------------------
 1. Scheduling an activity arms one `Reminder` row (state pending, `remind_at` in UTC). Editing,
    completing or deleting the activity cancels it; moving the due time arms a new one.
+   Closing the deal cancels it too, reopening arms it again if its time is still ahead, and
+   a new owner of the deal takes over the former owner's open activities and reminders.
 2. Beat runs `reminders_dispatch` every minute. It claims due reminders with
    `SELECT ... FOR UPDATE SKIP LOCKED` and a conditional update to "queued", and queues
    their ids for delivery after the claim commits. Two dispatchers never claim the same row.
    A claim older than the lease (lost message, killed worker) is claimed again, so nothing
    due is lost, however long no worker ran.
 3. `reminders_deliver` takes a chunk of claimed ids. In one transaction it locks them
-   (skipping rows another worker holds), re-checks each (still armed, activity not done),
-   writes the in-app notifications with their `Delivery` rows (unique per reminder and
-   channel) and moves them to "sending". Then each e-mail gets a transaction of its own: a
-   conditional update from "sending" to "sent" claims it, its `Delivery` row is written and
+   (skipping rows another worker holds), re-checks each (still armed, activity not done,
+   deal open, recipient still able to see the deal), writes the in-app notifications with
+   their `Delivery` rows (unique per reminder and channel) and moves them to "sending".
+   Then each e-mail gets a transaction of its own: a conditional update from "sending" to
+   "sent" claims it, its `Delivery` row is written and
    the message is handed to the mail server last, before COMMIT. A retried task finds
    nothing left to claim; a worker killed mid-chunk leaves the rest queued or sending, to be
    claimed again after the lease.
