@@ -16,10 +16,9 @@ How a reminder is sent once
    deal open, recipient still able to see the deal), writes the in-app notifications with
    their `Delivery` rows (unique per reminder and channel) and moves them to "sending".
    Then each e-mail gets a transaction of its own: a conditional update from "sending" to
-   "sent" claims it, its `Delivery` row is written and
-   the message is handed to the mail server last, before COMMIT. A retried task finds
-   nothing left to claim; a worker killed mid-chunk leaves the rest queued or sending, to be
-   claimed again after the lease.
+   "sent" claims it, its `Delivery` row is written and the message is handed to the mail
+   server last, before COMMIT. A retried task finds nothing left to claim; a worker killed
+   mid-chunk leaves the rest queued or sending, to be claimed again after the lease.
 
 The one window no database can close: a worker killed after the mail server accepted an
 e-mail and before its COMMIT reached PostgreSQL (microseconds) sends that e-mail again after
