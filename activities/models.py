@@ -71,10 +71,6 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.subject}"
 
-    @property
-    def is_all_day(self) -> bool:
-        return self.due_at is None
-
     def is_overdue(self, now=None) -> bool:
         """Open and past due: its time has passed, or (all day) its day is before today.
 

@@ -300,11 +300,14 @@ def digest_for(recipient: User, *, now: datetime | None = None) -> DigestContent
     overdue = overdue_condition(now=now, today=today)
     rotting = rotting_condition(now=now)
     no_next = Q(~Exists(Activity.objects.filter(deal=OuterRef("pk"), done=False)))
-    open_deals = Deal.objects.open()
+    # Only deals the recipient may see at send time, whoever the activities are assigned to.
+    visible = Deal.objects.visible_to(recipient)
+    open_deals = visible.open()
+    activities = Activity.objects.filter(deal__in=visible.values("pk"))
 
     own = DigestPerson(person=recipient)
     own.overdue = list(
-        Activity.objects.filter(overdue, assignee=recipient)
+        activities.filter(overdue, assignee=recipient)
         .select_related("deal")
         .order_by(*DUE_ORDER)[: DIGEST_ITEM_LIMIT + 1]
     )
@@ -324,7 +327,7 @@ def digest_for(recipient: User, *, now: datetime | None = None) -> DigestContent
         len(own.idle),
     )
     if len(own.overdue) > DIGEST_ITEM_LIMIT:
-        own.overdue_count = Activity.objects.filter(overdue, assignee=recipient).count()
+        own.overdue_count = activities.filter(overdue, assignee=recipient).count()
         own.overdue = own.overdue[:DIGEST_ITEM_LIMIT]
     if len(own.rotting) > DIGEST_ITEM_LIMIT:
         own.rotting_count = open_deals.filter(rotting, owner=recipient).count()
@@ -342,7 +345,7 @@ def digest_for(recipient: User, *, now: datetime | None = None) -> DigestContent
         )
         ids = [person.pk for person in people]
         overdue_by = dict(
-            Activity.objects.filter(overdue, assignee__in=ids)
+            activities.filter(overdue, assignee__in=ids)
             .values_list("assignee")
             .annotate(n=Count("pk"))
             .order_by()

@@ -4,19 +4,21 @@ How a reminder is sent once
 ---------------------------
 1. Scheduling an activity arms one `Reminder` row (state pending, `remind_at` in UTC). Editing,
    completing or deleting the activity cancels it; moving the due time arms a new one.
+   Closing the deal cancels it too, reopening arms it again if its time is still ahead, and
+   a new owner of the deal takes over the former owner's open activities and reminders.
 2. Beat runs `reminders_dispatch` every minute. It claims due reminders with
    `SELECT ... FOR UPDATE SKIP LOCKED` and a conditional update to "queued", and queues
    their ids for delivery after the claim commits. Two dispatchers never claim the same row.
    A claim older than the lease (lost message, killed worker) is claimed again, so nothing
    due is lost, however long no worker ran.
 3. `reminders_deliver` takes a chunk of claimed ids. In one transaction it locks them
-   (skipping rows another worker holds), re-checks each (still armed, activity not done),
-   writes the in-app notifications with their `Delivery` rows (unique per reminder and
-   channel) and moves them to "sending". Then each e-mail gets a transaction of its own: a
-   conditional update from "sending" to "sent" claims it, its `Delivery` row is written and
-   the message is handed to the mail server last, before COMMIT. A retried task finds
-   nothing left to claim; a worker killed mid-chunk leaves the rest queued or sending, to be
-   claimed again after the lease.
+   (skipping rows another worker holds), re-checks each (still armed, activity not done,
+   deal open, recipient still able to see the deal), writes the in-app notifications with
+   their `Delivery` rows (unique per reminder and channel) and moves them to "sending".
+   Then each e-mail gets a transaction of its own: a conditional update from "sending" to
+   "sent" claims it, its `Delivery` row is written and the message is handed to the mail
+   server last, before COMMIT. A retried task finds nothing left to claim; a worker killed
+   mid-chunk leaves the rest queued or sending, to be claimed again after the lease.
 
 The one window no database can close: a worker killed after the mail server accepted an
 e-mail and before its COMMIT reached PostgreSQL (microseconds) sends that e-mail again after
@@ -53,6 +55,7 @@ from activities.models import (
     ReminderState,
 )
 from activities.queries import DigestContent, digest_for
+from pipeline.access import visible_pairs
 from pipeline.models import Deal
 from teams.models import User
 
@@ -162,7 +165,11 @@ def activity_update(
     """Change an activity; its armed reminder is kept, re-armed at the new time, or cancelled."""
     # FOR NO KEY UPDATE serialises edits of one activity without blocking a worker that is
     # writing a notification pointing at it (which takes FOR KEY SHARE).
-    locked = Activity.objects.select_for_update(no_key=True).get(pk=activity.pk)
+    locked = (
+        Activity.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("deal", "assignee")
+        .get(pk=activity.pk)
+    )
     locked.type = type
     locked.subject = subject
     locked.note = note
@@ -216,6 +223,51 @@ def activity_delete(*, activity: Activity, actor: User) -> None:
     Activity.objects.filter(pk=activity.pk).delete()
 
 
+# A deal's activities ---------------------------------------------------------------------
+# Called by pipeline.services when a deal closes, reopens or changes hands, in its transaction.
+
+
+def deal_reminders_cancel(*, deal: Deal) -> int:
+    """Cancel the armed reminders of the deal's activities: a closed deal reminds nobody.
+
+    A reminder a worker is notifying at this moment finishes first (as in `reminders_cancel`).
+    """
+    return Reminder.objects.filter(
+        activity__in=Activity.objects.filter(deal_id=deal.pk).values("pk"),
+        state__in=ARMED_STATES,
+    ).update(state=ReminderState.CANCELLED)
+
+
+def deal_reminders_rearm(*, deal: Deal, now: datetime | None = None) -> int:
+    """Arm again the reminders of the reopened deal's open activities whose reminder time
+    is still ahead; one whose time passed while the deal was closed is not sent late."""
+    activities = Activity.objects.filter(deal_id=deal.pk, done=False).select_related("assignee")
+    rearmed = 0
+    for activity in activities:
+        activity.deal = deal
+        rearmed += reminder_sync(activity=activity, now=now, late=False) is not None
+    return rearmed
+
+
+def deal_activities_reassign(*, deal: Deal, former_owner_id: int, owner: User, actor: User) -> int:
+    """Give the new owner of `deal` its open activities that its former owner was to do, with
+    their reminders (re-armed on the new owner's clock). Done ones stay with who did them."""
+    activities = list(
+        Activity.objects.select_for_update(no_key=True, of=("self",)).filter(
+            deal_id=deal.pk, done=False, assignee_id=former_owner_id
+        )
+    )
+    for activity in activities:
+        activity.deal = deal
+        activity.assignee = owner
+        activity.due_date = stored_due_date(
+            due_date=activity.due_date, due_at=activity.due_at, assignee=owner
+        )
+        activity.save(update_fields=["assignee", "due_date", "updated_at"])
+        reminder_sync(activity=activity)
+    return len(activities)
+
+
 # Reminders -------------------------------------------------------------------------------
 
 
@@ -227,14 +279,20 @@ def reminders_cancel(*, activity: Activity) -> int:
     )
 
 
-def reminder_sync(*, activity: Activity, now: datetime | None = None) -> Reminder | None:
+def reminder_sync(
+    *, activity: Activity, now: datetime | None = None, late: bool = True
+) -> Reminder | None:
     """Make the armed reminder match the activity: keep it, re-arm it at the new time, or
-    cancel it (done, no reminder wanted, or nothing left to remind about)."""
+    cancel it (done, deal closed, no reminder wanted, or nothing left to remind about).
+
+    With `late=False` a reminder whose time has already passed is not armed (it would go
+    out at once); by default it is, as long as the activity itself is still ahead.
+    """
     now = now or timezone.now()
     assignee = activity.assignee
     tz = assignee.zoneinfo
     remind_at = None
-    if not activity.done and assignee.is_active:
+    if not activity.done and assignee.is_active and not activity.deal.is_closed:
         remind_at = reminder_time(
             due_date=activity.due_date,
             due_at=activity.due_at,
@@ -249,6 +307,8 @@ def reminder_sync(*, activity: Activity, now: datetime | None = None) -> Reminde
         return None
     if due_moment(due_date=activity.due_date, due_at=activity.due_at, tz=tz) <= now:
         return None  # a past activity (e.g. a call being logged) needs no reminder
+    if not late and remind_at <= now:
+        return None
     already_sent = Reminder.objects.filter(
         activity_id=activity.pk, state=ReminderState.SENT, remind_at=remind_at, recipient=assignee
     ).exists()
@@ -329,8 +389,9 @@ def reminders_notify(
     """Deliver the in-app notifications of these due reminders and return the e-mails owed.
 
     Locks the reminders it handles (skipping any another worker holds) and re-checks them:
-    still armed, activity not done, recipient active. Returns how many reminders are now
-    completely sent (no e-mail wanted) and the (reminder id, e-mail) pairs still to send.
+    still armed, activity not done, deal open, and the recipient (active) still sees the deal.
+    Returns how many reminders are now completely sent (no e-mail wanted) and the
+    (reminder id, e-mail) pairs still to send.
     """
     with transaction.atomic():
         reminders = list(
@@ -343,20 +404,23 @@ def reminders_notify(
             )
             .order_by("pk")
         )
+        # Whatever armed them, nobody hears about a deal they can no longer see.
+        seen = visible_pairs((r.recipient, r.activity.deal_id) for r in reminders)
         cancelled, done, sending = [], [], []
         notifications, deliveries, emails = [], [], []
         for reminder in reminders:
             activity, recipient = reminder.activity, reminder.recipient
+            sees_deal = (recipient.pk, activity.deal_id) in seen
             wants_email = bool(recipient.email) and reminder.attempts <= MAX_EMAIL_ATTEMPTS
             if reminder.state == ReminderState.SENDING:
                 # Its notification is out; only the e-mail is owed (or given up).
-                if wants_email:
+                if wants_email and sees_deal:
                     text = reminder_text(activity, tz=recipient.zoneinfo)
                     emails.append((reminder.pk, reminder_email(reminder, text=text)))
                 else:
                     done.append(reminder.pk)
                 continue
-            if activity.done or not recipient.is_active:
+            if activity.done or activity.deal.is_closed or not sees_deal:
                 cancelled.append(reminder.pk)
                 continue
             text = reminder_text(activity, tz=recipient.zoneinfo)

@@ -1,6 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
+from pipeline import services
 from pipeline.models import Deal, DealStageChange, Pipeline, Product, Stage
+
+CONFLICT = (
+    "Someone else changed this deal while you were editing. Reload the page to see their "
+    "changes, then apply yours again."
+)
 
 
 class StageInline(admin.TabularInline):
@@ -52,8 +60,39 @@ class DealStageChangeInline(admin.TabularInline):
         return False
 
 
+class DealAdminForm(forms.ModelForm):
+    # The version the page was drawn with: a change made meanwhile is refused, not overwritten.
+    seen_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Deal
+        fields = [
+            "title",
+            "organization",
+            "contact",
+            "product",
+            "value",
+            "currency",
+            "owner",
+            "expected_close_date",
+            "lost_reason",
+            "external_id",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("seen_version", self.instance.version)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("seen_version") not in (None, self.instance.version):
+            raise forms.ValidationError(CONFLICT)
+        return data
+
+
 @admin.register(Deal)
 class DealAdmin(admin.ModelAdmin):
+    form = DealAdminForm
     list_display = [
         "title",
         "organization",
@@ -76,20 +115,49 @@ class DealAdmin(admin.ModelAdmin):
     inlines = [DealStageChangeInline]
 
     # Stage and status change through the board and the deal page, which record the history
-    # that reports read; admin edits the rest.
-    history_fields = ("pipeline", "stage", "status", "closed_at", "stage_entered_at", "position")
+    # that reports read (the deal entered the pipeline when its first row says); team and
+    # territory are the owner's. Admin edits the rest.
+    history_fields = (
+        "pipeline",
+        "stage",
+        "status",
+        "created_at",
+        "closed_at",
+        "stage_entered_at",
+        "position",
+    )
+    owner_fields = ("team", "territory")
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *self.history_fields]
+        return [
+            *super().get_readonly_fields(request, obj),
+            *self.history_fields,
+            *self.owner_fields,
+        ]
 
     def has_add_permission(self, request):
         return False  # deals are added from the board, which records where they entered
 
     def save_model(self, request, obj, form, change):
-        # Boards notice changed cards by their version; an admin's edit counts too.
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+        # Through the service, as the deal page does: it bumps the version boards watch, and
+        # a new owner brings their team and territory and takes over the open activities.
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed.pop("seen_version", None)
+        if not changed:
+            return
+        try:
+            services.deal_update(
+                deal=obj, version=form.cleaned_data["seen_version"], actor=request.user, **changed
+            )
+        except services.DealConflict:
+            # Changed in the instant between the form's check and this write.
+            obj.conflict = True
+
+    def response_change(self, request, obj):
+        if getattr(obj, "conflict", False):
+            messages.error(request, CONFLICT)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
 
 @admin.register(DealStageChange)

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
+from pipeline import services
 from pipeline.models import (
     Deal,
     DealStageChange,
@@ -26,7 +27,7 @@ from pipeline.models import (
     Product,
     Stage,
 )
-from pipeline.services import POSITION_STEP
+from pipeline.services import POSITION_STEP, DealChangeRefused, DealConflict
 from teams.models import Role, Team, Territory
 
 User = get_user_model()
@@ -319,20 +320,7 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
     existing = {deal.external_id: deal for deal in Deal.objects.filter(external_id__isnull=False)}
     seen: set[str] = set()
     new_deals: list[Deal] = []
-    changed_deals: list[tuple[Deal, str]] = []
-    update_fields = [
-        "title",
-        "organization",
-        "product",
-        "value",
-        "owner",
-        "team",
-        "territory",
-        "stage",
-        "status",
-        "created_at",
-        "closed_at",
-    ]
+    known_deals: list[tuple[int, Deal, dict]] = []
 
     for line, row in rows:
         opportunity = row["opportunity_id"]
@@ -433,26 +421,15 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
                     **values,
                 )
             )
-            continue
-        before = deal.status
-        differs = [f for f in update_fields if field_value(deal, f) != plain(values[f])]
-        if differs:
-            for f in differs:
-                setattr(deal, f, values[f])
-            deal.version += 1
-            changed_deals.append((deal, before))
+        else:
+            known_deals.append((line, deal, values))
 
     # New cards go on top of their column, newest first.
     new_deals.sort(key=lambda d: d.created_at, reverse=True)
     for index, deal in enumerate(new_deals):
         deal.position = (index - len(new_deals)) * POSITION_STEP
     Deal.objects.bulk_create(new_deals, batch_size=1000)
-    if changed_deals:
-        Deal.objects.bulk_update(
-            [d for d, _ in changed_deals], [*update_fields, "version"], batch_size=1000
-        )
     report.created["deals"] += len(new_deals)
-    report.updated["deals"] += len(changed_deals)
 
     history = []
     for deal in new_deals:
@@ -467,16 +444,80 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
         )
         if deal.closed_at:
             history.append(closing_change(deal, DealStatus.OPEN, closed_at=deal.closed_at))
-    for deal, before in changed_deals:
-        if deal.status != before and deal.closed_at:
-            history.append(closing_change(deal, before, closed_at=deal.closed_at))
     DealStageChange.objects.bulk_create(history, batch_size=2000)
     report.created["stage changes"] += len(history)
+
+    for line, deal, values in known_deals:
+        try:
+            # A savepoint per deal: a change the services refuse leaves that deal as it was.
+            with transaction.atomic():
+                changes = update_deal(deal, values)
+        except (DealChangeRefused, DealConflict) as refusal:
+            report.reject(name, line, f"{deal.external_id}: {refusal}")
+            continue
+        if changes is not None:
+            report.updated["deals"] += 1
+            report.created["stage changes"] += changes
     if undated:
         report.notes.append(
             f"{undated} deals had no engage_date; they are dated at the export's last day, "
             f"{snapshot_day.isoformat()}."
         )
+
+
+# What a re-import may change on a deal besides its stage and status (team and territory
+# follow the owner).
+DETAIL_FIELDS = ["title", "organization", "product", "value", "created_at"]
+OWNER_FIELDS = ["owner", "team", "territory"]
+IMPORTED_LOST_REASON = "Lost (imported; no reason given)"
+
+
+def update_deal(deal: Deal, values: dict) -> int | None:
+    """Bring a deal that an earlier import created in line with its row, through the deal
+    services: details and owner (whose open activities follow), then stage and status, each
+    recorded in the stage history. Returns how many history rows that wrote, or None when
+    nothing differed.
+
+    Changes are made by the deal's owner, as the import records all history. A close is
+    dated at the row's close date, and so are the reopening and moves that lead to it; a
+    deal the row puts back on the board is reopened and moved now.
+    """
+    details = {f: values[f] for f in DETAIL_FIELDS if field_value(deal, f) != plain(values[f])}
+    if any(field_value(deal, f) != plain(values[f]) for f in OWNER_FIELDS):
+        details["owner"] = values["owner"]
+    status, stage, closed_at = values["status"], values["stage"], values["closed_at"]
+    recloses = status != DealStatus.OPEN and (
+        deal.status != status or deal.stage_id != stage.pk or deal.closed_at != closed_at
+    )
+    reopens = deal.is_closed and (status == DealStatus.OPEN or recloses)
+    if not details and not reopens and deal.stage_id == stage.pk and deal.status == status:
+        return None
+
+    actor, when, history = values["owner"], closed_at if recloses else None, 0
+    if details:
+        deal = services.deal_update(deal=deal, version=deal.version, actor=actor, **details)
+    if reopens:
+        deal = services.deal_reopen(deal=deal, version=deal.version, actor=actor, at=when)
+        history += 1
+    if deal.stage_id != stage.pk:
+        deal = services.deal_move(
+            deal=deal,
+            stage_id=stage.pk,
+            after_id=None,
+            version=deal.version,
+            actor=actor,
+            at=when,
+        )
+        history += 1
+    if status == DealStatus.WON and not deal.is_closed:
+        services.deal_mark_won(deal=deal, version=deal.version, actor=actor, at=when)
+        history += 1
+    elif status == DealStatus.LOST and not deal.is_closed:
+        services.deal_mark_lost(
+            deal=deal, version=deal.version, reason=IMPORTED_LOST_REASON, actor=actor, at=when
+        )
+        history += 1
+    return history
 
 
 def closing_change(deal: Deal, from_status: str, *, closed_at: datetime) -> DealStageChange:

@@ -52,10 +52,6 @@ class Stage(models.Model):
     def __str__(self) -> str:
         return f"{self.pipeline}: {self.name}"
 
-    @property
-    def win_fraction(self) -> Decimal:
-        return Decimal(self.win_probability) / 100
-
 
 class Product(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -212,16 +208,21 @@ class Deal(models.Model):
     def is_closed(self) -> bool:
         return self.status != DealStatus.OPEN
 
-    @property
-    def weighted_value(self) -> Decimal:
-        return (self.value * self.stage.win_fraction).quantize(Decimal("0.01"))
-
     def days_in_stage(self, now=None) -> int:
         return ((now or timezone.now()) - self.stage_entered_at).days
 
     def is_rotting(self, now=None) -> bool:
         limit = self.stage.rotting_days
         return not self.is_closed and limit is not None and self.days_in_stage(now) > limit
+
+
+def stage_entry(prefix: str = "") -> Q:
+    """The history rows where a deal entered a stage: its first row, or a move between open
+    stages (reopening keeps the stage and is not an entry). `prefix` reaches the rows
+    through a relation, e.g. "stage_changes__" from deals."""
+    return Q(**{f"{prefix}to_status": DealStatus.OPEN}) & (
+        Q(**{f"{prefix}from_stage__isnull": True}) | Q(**{f"{prefix}from_status": DealStatus.OPEN})
+    )
 
 
 class DealStageChange(models.Model):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
@@ -10,9 +11,11 @@ from django.db.models.functions import RowNumber
 from activities.models import Activity
 from activities.queries import with_next_activity
 from crm.http import parse_id, parse_ids
+from pipeline.access import deal_for_user
 from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Pipeline, Stage
 from teams.access import people_visible_to, teams_visible_to
 from teams.models import Territory
+from teams.queries import TerritoryTree
 
 CARDS_PER_COLUMN = 25
 CENT = Decimal("0.01")
@@ -80,15 +83,8 @@ class FilterOptions:
     territories: list[Territory]
 
     def territory_with_descendants(self, territory_id: int) -> tuple[int, ...]:
-        children: dict[int | None, list[int]] = {}
-        for territory in self.territories:
-            children.setdefault(territory.parent_id, []).append(territory.pk)
-        found, pending = [], [territory_id]
-        while pending:
-            current = pending.pop()
-            found.append(current)
-            pending.extend(children.get(current, []))
-        return tuple(found)
+        """The territory and those inside it, among the ones offered."""
+        return tuple(sorted(TerritoryTree.of(self.territories).descendants_and_self(territory_id)))
 
 
 def board_filter_options(user) -> FilterOptions:
@@ -124,10 +120,6 @@ class Column:
     def weighted_value(self) -> Decimal:
         return (self.totals.total_value * self.stage.win_probability / 100).quantize(CENT)
 
-    @property
-    def last_card(self) -> Deal | None:
-        return self.cards[-1] if self.cards else None
-
 
 def board_deals(user, pipeline: Pipeline, filters: BoardFilters) -> QuerySet[Deal]:
     """The open deals of `pipeline` that `user` may see, narrowed by the filters."""
@@ -160,28 +152,41 @@ def column_totals(deals: QuerySet[Deal], stage_ids=None) -> dict[int, ColumnTota
     }
 
 
-def card_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    """Deals with what a card shows besides its stage (the caller sets `deal.stage`)."""
-    return with_next_activity(deals.select_related("organization", "owner"))
+def _card_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    return with_next_activity(deals.select_related("organization", "owner", "stage"))
 
 
-def as_cards(deals, stage: Stage) -> list[Deal]:
-    """Give each deal its (known) stage and its next open activity as an Activity."""
-    cards = list(deals)
-    for deal in cards:
-        deal.stage = stage
-        deal.next_activity = (
-            Activity(
-                pk=deal.next_activity_id,
-                type=deal.next_activity_type,
-                subject=deal.next_activity_subject,
-                due_date=deal.next_activity_due_date,
-                due_at=deal.next_activity_due_at,
-            )
-            if deal.next_activity_id
-            else None
+def _as_card(deal: Any) -> Deal:
+    # `deal` carries the annotations of `with_next_activity`, which mypy cannot see.
+    deal.next_activity = (
+        Activity(
+            pk=deal.next_activity_id,
+            type=deal.next_activity_type,
+            subject=deal.next_activity_subject,
+            due_date=deal.next_activity_due_date,
+            due_at=deal.next_activity_due_at,
         )
-    return cards
+        if deal.next_activity_id
+        else None
+    )
+    return deal
+
+
+def deal_cards(deals: QuerySet[Deal], *, limit: int | None = None) -> list[Deal]:
+    """These deals (in their order, at most `limit`) as board cards, in one query.
+
+    Every card a board draws comes from here or `deal_card_for_user` (the same rows, built
+    the same way): the first render, a refreshed column, "load more" and a moved card. Each
+    card has its stage, organization and owner, and `next_activity` (an unsaved Activity,
+    or None) with `next_activity_is_overdue`.
+    """
+    rows = _card_rows(deals)
+    return [_as_card(deal) for deal in (rows if limit is None else rows[:limit])]
+
+
+def deal_card_for_user(user, deal_id: int, *, write: bool = False) -> Deal:
+    """One deal as a board card, read through `deal_for_user` (404/403 as it answers)."""
+    return _as_card(deal_for_user(user, deal_id, write=write, deals=_card_rows(Deal.objects.all())))
 
 
 def board_columns(
@@ -195,12 +200,12 @@ def board_columns(
     totals = column_totals(deals)
     ranked = first_cards_of_each_column(deals, [stage.pk for stage in stages])
     columns = {stage.pk: Column(stage=stage) for stage in stages}
-    for deal in ranked:
+    for deal in deal_cards(ranked):
         column = columns.get(deal.stage_id)
         if column is None:
             continue
         if len(column.cards) < CARDS_PER_COLUMN:
-            column.cards.extend(as_cards([deal], column.stage))
+            column.cards.append(deal)
         else:
             column.has_more = True
     for stage_id, stage_totals in totals.items():
@@ -233,20 +238,26 @@ def first_cards_of_each_column(deals: QuerySet[Deal], stage_ids: list[int]) -> Q
             .filter(column_rank__lte=CARDS_PER_COLUMN + 1)
             .values("id")
         )
-    return card_rows(Deal.objects.filter(id__in=first_ids)).order_by("stage_id", "position", "id")
+    return Deal.objects.filter(id__in=first_ids).order_by("stage_id", "position", "id")
 
 
 def column_page(
     user, pipeline: Pipeline, stage: Stage, filters: BoardFilters, *, after: tuple[int, int] | None
 ) -> Column:
     """The first cards of one column, or the next ones after card (position, id): keyset
-    pagination, so a deep page costs what the first one does."""
-    deals = card_rows(board_deals(user, pipeline, filters)).filter(stage=stage)
+    pagination, so a deep page costs what the first one does. Without `after`, the column's
+    totals too (a refreshed column redraws its header)."""
+    deals = board_deals(user, pipeline, filters)
+    column_deals = deals.filter(stage=stage)
     if after is not None:
         position, deal_id = after
-        deals = deals.filter(Q(position__gt=position) | Q(position=position, id__gt=deal_id))
-    deals = deals.order_by("position", "id")[: CARDS_PER_COLUMN + 1]
-    cards = list(deals)
-    return Column(
+        column_deals = column_deals.filter(
+            Q(position__gt=position) | Q(position=position, id__gt=deal_id)
+        )
+    cards = deal_cards(column_deals.order_by("position", "id"), limit=CARDS_PER_COLUMN + 1)
+    column = Column(
         stage=stage, cards=cards[:CARDS_PER_COLUMN], has_more=len(cards) > CARDS_PER_COLUMN
     )
+    if after is None:
+        column.totals = column_totals(deals, [stage.pk]).get(stage.pk, ColumnTotals())
+    return column

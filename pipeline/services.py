@@ -12,9 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import F, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from activities import services as activity_services
 from pipeline.models import (
     Contact,
     Deal,
@@ -23,16 +24,12 @@ from pipeline.models import (
     Organization,
     Product,
     Stage,
+    stage_entry,
 )
 
 # Gap between neighbouring cards, so that a card can be dropped between two others
 # without renumbering the column.
 POSITION_STEP = 1024
-
-# A history row where the deal entered a stage: its first row, or a move between open stages.
-STAGE_ENTRY = Q(to_status=DealStatus.OPEN) & (
-    Q(from_stage__isnull=True) | Q(from_status=DealStatus.OPEN)
-)
 
 
 class DealChangeRefused(Exception):
@@ -105,56 +102,56 @@ class DropTarget:
     last_entry: datetime | None  # when the deal last entered that stage
 
 
-def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarget | None:
+def drop_target(*, deal: Deal, stage_id: int, after_id: int | None, actor) -> DropTarget | None:
     """The stage (of the deal's pipeline) and the position just after card `after_id`.
 
-    Without `after_id` the card goes on top. One query: the neighbours' positions, and when
-    the deal last entered that stage, come as subqueries of the stage lookup. None when the
-    stage is not in the deal's pipeline.
+    Without `after_id`, or when it names no open card of that column that `actor` may see,
+    the card goes on top: a card the actor cannot see counts as no card at all, so where it
+    sits cannot be learnt by dropping after it. One query: the neighbours' positions, and
+    when the deal last entered that stage, come as subqueries of the stage lookup. None when
+    the stage is not in the deal's pipeline.
     """
 
-    def open_cards(stage_ref):
-        return Deal.objects.filter(stage=stage_ref, status=DealStatus.OPEN).exclude(pk=deal.pk)
+    def open_cards(stage_ref, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
+        deals = Deal.objects.all() if deals is None else deals
+        return deals.filter(stage=stage_ref, status=DealStatus.OPEN).exclude(pk=deal.pk)
 
     column = open_cards(OuterRef("pk"))
     last_entry = (
-        DealStageChange.objects.filter(STAGE_ENTRY, deal=deal, to_stage=OuterRef("pk"))
+        DealStageChange.objects.filter(stage_entry(), deal=deal, to_stage=OuterRef("pk"))
         .order_by("-changed_at")
         .values("changed_at")[:1]
     )
+    top = Subquery(column.order_by("position", "id").values("position")[:1])
+    neighbours: dict[str, Subquery] = {}
     if after_id is not None:
-        anchor = column.filter(pk=after_id).values("position")[:1]
+        visible = Deal.objects.visible_to(actor).filter(pk=after_id)
+        anchor = open_cards(OuterRef("pk"), visible).values("position")[:1]
         # Nested one level deeper, the stage is the outer query's outer query.
-        anchor_inside_following = (
-            open_cards(OuterRef(OuterRef("pk"))).filter(pk=after_id).values("position")[:1]
-        )
+        anchor_inside_following = open_cards(OuterRef(OuterRef("pk")), visible).values("position")[
+            :1
+        ]
         following = (
             column.filter(position__gte=Subquery(anchor_inside_following))
             .exclude(pk=after_id)
             .order_by("position", "id")
             .values("position")[:1]
         )
-        anchor_position_sql: Subquery | Value = Subquery(anchor)
-        following_position_sql = Subquery(following)
-    else:
-        anchor_position_sql = Value(None, output_field=IntegerField())
-        following_position_sql = Subquery(column.order_by("position", "id").values("position")[:1])
+        neighbours |= {"anchor": Subquery(anchor), "following": Subquery(following)}
     stage = (
         Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id)
-        .annotate(
-            anchor=anchor_position_sql,
-            following=following_position_sql,
-            last_entry=Subquery(last_entry),
-        )
+        .annotate(top=top, last_entry=Subquery(last_entry), **neighbours)
         .first()
     )
     if stage is None:
         return None
-    anchor_position = stage.anchor
-    following_position = stage.following
+    # Only a drop after a card has these two.
+    anchor_position: int | None = getattr(stage, "anchor", None)
+    following_position: int | None = getattr(stage, "following", None)
+    position: int | None
     if anchor_position is None:
-        # Top of the column (or the card it was dropped after has left the column).
-        position = 0 if following_position is None else following_position - POSITION_STEP
+        # Top of the column (also when the card it was dropped after has left the column).
+        position = 0 if stage.top is None else stage.top - POSITION_STEP
     elif following_position is None:
         position = anchor_position + POSITION_STEP
     elif following_position - anchor_position > 1:
@@ -182,11 +179,20 @@ def stage_renumber_cards(*, stage: Stage) -> None:
 
 
 @transaction.atomic
-def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, actor) -> Deal:
+def deal_move(
+    *,
+    deal: Deal,
+    stage_id: int,
+    after_id: int | None,
+    version: int,
+    actor,
+    at: datetime | None = None,
+) -> Deal:
     """Move an open deal to `stage_id`, just after card `after_id` (or on top).
 
     Raises DealChangeRefused for a closed deal or a stage outside its pipeline, and
-    DealConflict when `version` is not the deal's current version.
+    DealConflict when `version` is not the deal's current version. `at` dates the move
+    when it happened earlier than now (an import records it); by default it is now.
     """
     if deal.is_closed:
         raise DealChangeRefused(
@@ -194,20 +200,21 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
         )
     if version != deal.version:
         raise DealConflict(deal.pk)
-    target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
+    target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id, actor=actor)
     if target is None:
         raise DealChangeRefused("That stage does not exist in this deal's pipeline.")
     if target.position is None:
         stage_renumber_cards(stage=target.stage)
-        target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
+        target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id, actor=actor)
         assert target is not None  # the stage was found a moment ago, in this transaction
 
     now = timezone.now()
+    when = at or now
     from_stage_id = deal.stage_id
     stage_changed = target.stage.pk != from_stage_id
     changes = {"stage": target.stage, "position": target.position, "updated_at": now}
     if stage_changed:
-        changes["stage_entered_at"] = now
+        changes["stage_entered_at"] = when
     updated = Deal.objects.filter(pk=deal.pk, version=version, status=DealStatus.OPEN).update(
         version=F("version") + 1, **changes
     )
@@ -216,11 +223,11 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
     if stage_changed:
         # Entries into earlier stages have now moved on (the funnel counts them).
         DealStageChange.objects.filter(
-            STAGE_ENTRY,
+            stage_entry(),
             deal=deal,
             moved_on_at__isnull=True,
             to_stage__order__lt=target.stage.order,
-        ).update(moved_on_at=now)
+        ).update(moved_on_at=when)
         DealStageChange.objects.create(
             deal=deal,
             from_stage_id=from_stage_id,
@@ -228,7 +235,7 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
             from_status=DealStatus.OPEN,
             to_status=DealStatus.OPEN,
             changed_by=actor,
-            changed_at=now,
+            changed_at=when,
             entered_before_at=target.last_entry,
         )
     for name, value in changes.items():
@@ -238,25 +245,38 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
 
 
 def _deal_set_status(
-    *, deal: Deal, status: str, version: int, actor, lost_reason: str = ""
+    *,
+    deal: Deal,
+    status: str,
+    version: int,
+    actor,
+    lost_reason: str = "",
+    at: datetime | None = None,
 ) -> Deal:
     now = timezone.now()
+    when = at or now
     before = deal.status
     changes: dict[str, Any] = {
         "status": status,
-        "closed_at": None if status == DealStatus.OPEN else now,
+        "closed_at": None if status == DealStatus.OPEN else when,
         "lost_reason": lost_reason,
         "updated_at": now,
     }
     if status == DealStatus.OPEN:
         # A reopened deal comes back on top of its column.
         changes["position"] = top_of_column_position(deal.stage)
-        changes["stage_entered_at"] = now
+        changes["stage_entered_at"] = when
     updated = Deal.objects.filter(pk=deal.pk, version=version, status=before).update(
         version=F("version") + 1, **changes
     )
     if not updated:
         raise DealConflict(deal.pk)
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    if status == DealStatus.OPEN:
+        activity_services.deal_reminders_rearm(deal=deal, now=now)
+    else:
+        activity_services.deal_reminders_cancel(deal=deal)
     DealStageChange.objects.create(
         deal=deal,
         from_stage_id=deal.stage_id,
@@ -264,55 +284,75 @@ def _deal_set_status(
         from_status=before,
         to_status=status,
         changed_by=actor,
-        changed_at=now,
+        changed_at=when,
     )
-    for name, value in changes.items():
-        setattr(deal, name, value)
     deal.version = version + 1
     return deal
 
 
 @transaction.atomic
-def deal_mark_won(*, deal: Deal, version: int, actor) -> Deal:
-    """Close an open deal as won."""
+def deal_mark_won(*, deal: Deal, version: int, actor, at: datetime | None = None) -> Deal:
+    """Close an open deal as won (`at`: when, if not now), cancelling its reminders."""
     if deal.is_closed:
         raise DealChangeRefused(f"“{deal.title}” is already {deal.get_status_display().lower()}.")
-    return _deal_set_status(deal=deal, status=DealStatus.WON, version=version, actor=actor)
+    return _deal_set_status(deal=deal, status=DealStatus.WON, version=version, actor=actor, at=at)
 
 
 @transaction.atomic
-def deal_mark_lost(*, deal: Deal, version: int, reason: str, actor) -> Deal:
-    """Close an open deal as lost, with the reason the customer gave."""
+def deal_mark_lost(
+    *, deal: Deal, version: int, reason: str, actor, at: datetime | None = None
+) -> Deal:
+    """Close an open deal as lost, with the reason the customer gave (`at`: when, if not
+    now), cancelling its reminders."""
     if deal.is_closed:
         raise DealChangeRefused(f"“{deal.title}” is already {deal.get_status_display().lower()}.")
     if not reason.strip():
         raise DealChangeRefused("Say why the deal was lost.")
     return _deal_set_status(
-        deal=deal, status=DealStatus.LOST, version=version, actor=actor, lost_reason=reason.strip()
+        deal=deal,
+        status=DealStatus.LOST,
+        version=version,
+        actor=actor,
+        lost_reason=reason.strip(),
+        at=at,
     )
 
 
 @transaction.atomic
-def deal_reopen(*, deal: Deal, version: int, actor) -> Deal:
-    """Put a won or lost deal back on the board, in the stage it was closed from."""
+def deal_reopen(*, deal: Deal, version: int, actor, at: datetime | None = None) -> Deal:
+    """Put a won or lost deal back on the board, in the stage it was closed from (`at`:
+    when, if not now), and arm again the reminders still ahead."""
     if not deal.is_closed:
         raise DealChangeRefused(f"“{deal.title}” is already open.")
-    return _deal_set_status(deal=deal, status=DealStatus.OPEN, version=version, actor=actor)
+    return _deal_set_status(deal=deal, status=DealStatus.OPEN, version=version, actor=actor, at=at)
 
 
 @transaction.atomic
 def deal_update(*, deal: Deal, version: int, actor, **fields) -> Deal:
-    """Change a deal's details (not its stage or status); the owner decides team and territory."""
+    """Change a deal's details (not its stage or status); the owner decides team and territory.
+
+    A new owner takes over the former owner's open activities on the deal, with their
+    reminders, so that nobody is reminded of a deal they may no longer see.
+    """
+    former_owner_id = None
     if "owner" in fields:
         team = fields["owner"].team
         fields["team"] = team
         fields["territory"] = team.territory if team else None
+        # Read from the row: a ModelForm has already set the new owner on `deal`. The
+        # versioned update below fails if the row changed since, so this is the owner at
+        # `version`.
+        former_owner_id = Deal.objects.filter(pk=deal.pk).values_list("owner_id", flat=True).first()
     fields["updated_at"] = timezone.now()
     updated = Deal.objects.filter(pk=deal.pk, version=version).update(
         version=F("version") + 1, **fields
     )
     if not updated:
         raise DealConflict(deal.pk)
+    if former_owner_id is not None and former_owner_id != fields["owner"].pk:
+        activity_services.deal_activities_reassign(
+            deal=deal, former_owner_id=former_owner_id, owner=fields["owner"], actor=actor
+        )
     for name, value in fields.items():
         setattr(deal, name, value)
     deal.version = version + 1

@@ -22,13 +22,12 @@ from pipeline.queries import (
     BoardFilters,
     Column,
     ColumnTotals,
-    as_cards,
     board_columns,
     board_deals,
     board_filter_options,
-    card_rows,
     column_page,
     column_totals,
+    deal_card_for_user,
     deal_timeline,
     deals_for_list,
 )
@@ -91,14 +90,14 @@ def board_column(request, pipeline_id: int, stage_id: int):
     stage = _board_stage(pipeline_id, stage_id)
     filters = BoardFilters.from_scope(request.GET)
     after = _parse_cursor(request.GET.get("after"))
-    context = {"pipeline": stage.pipeline, "filters": filters, "stage": stage}
+    context = {
+        "pipeline": stage.pipeline,
+        "filters": filters,
+        "stage": stage,
+        "column": column_page(request.user, stage.pipeline, stage, filters, after=after),
+    }
     if after is None:
-        deals = board_deals(request.user, stage.pipeline, filters)
-        column = column_page(request.user, stage.pipeline, stage, filters, after=None)
-        column.totals = column_totals(deals, [stage.pk]).get(stage.pk, ColumnTotals())
-        context["column"] = column
         return render(request, "pipeline/board.html#column", context)
-    context["column"] = column_page(request.user, stage.pipeline, stage, filters, after=after)
     if request.htmx:
         return render(request, "pipeline/board.html#cards", context)
     return render(request, "pipeline/board_column.html", context)
@@ -153,8 +152,8 @@ def _refused(request, message: str, *, status: int, fallback: str) -> HttpRespon
 
 @require_POST
 def deal_move(request, deal_id: int):
-    # Read with the card's annotations: the response draws the moved card.
-    deal = deal_for_user(request.user, deal_id, write=True, deals=card_rows(Deal.objects.all()))
+    # Read as a card: the response draws the moved card.
+    deal = deal_card_for_user(request.user, deal_id, write=True)
     board_url = reverse("pipeline:board", args=[deal.pipeline_id])
     form = DealMoveForm(request.POST)
     if not form.is_valid():
@@ -199,7 +198,7 @@ def deal_move(request, deal_id: int):
         request,
         "pipeline/deal_moved.html",
         {
-            "deal": as_cards([deal], deal.stage)[0],
+            "deal": deal,
             "columns": columns,
             "pipeline": deal.pipeline,
             "filters": filters,
@@ -214,9 +213,10 @@ def deal_move(request, deal_id: int):
 # --- One deal ----------------------------------------------------------------------------
 
 
-@require_GET
-def deal_detail(request, deal_id: int):
-    deal = deal_for_user(request.user, deal_id)
+def render_deal_page(
+    request, deal: Deal, *, lost_form: DealLostForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The deal's page: the one place its context is built, for a GET and every re-render."""
     return render(
         request,
         "pipeline/deal_detail.html",
@@ -224,11 +224,17 @@ def deal_detail(request, deal_id: int):
             "deal": deal,
             "timeline": deal_timeline(deal),
             "can_change": can_change_deal(request.user, deal),
-            "lost_form": DealLostForm(initial={"version": deal.version}),
+            "lost_form": lost_form or DealLostForm(initial={"version": deal.version}),
             "stages": deal.pipeline.stages.order_by("order", "id"),
             "activity_panel": deal_activity_panel(deal, user=request.user),
         },
+        status=status,
     )
+
+
+@require_GET
+def deal_detail(request, deal_id: int):
+    return render_deal_page(request, deal_for_user(request.user, deal_id))
 
 
 @require_http_methods(["GET", "POST"])
@@ -346,15 +352,4 @@ def deal_mark_lost(request, deal_id: int):
         else:
             messages.success(request, f"“{deal.title}” is now lost.")
             return redirect("pipeline:deal-detail", deal.pk)
-    return render(
-        request,
-        "pipeline/deal_detail.html",
-        {
-            "deal": deal,
-            "timeline": deal_timeline(deal),
-            "can_change": True,
-            "lost_form": form,
-            "stages": deal.pipeline.stages.order_by("order", "id"),
-        },
-        status=400,
-    )
+    return render_deal_page(request, deal, lost_form=form, status=400)

@@ -98,9 +98,6 @@ class Period:
             start = self.start - timedelta(days=self.days)
         return Period(start, self.start - timedelta(days=1), self.tz)
 
-    def contains(self, other: "Period") -> bool:
-        return self.start <= other.start and other.end <= self.end
-
     def elapsed(self, now: datetime) -> Fraction:
         """The share of the period that lies before `now`: 0 before it starts, 1 after it ends."""
         if now <= self.start_at:

@@ -46,11 +46,14 @@ class Territory(models.Model):
         return self.name
 
     def clean(self) -> None:
-        ancestor = self.parent
-        while ancestor is not None:
-            if ancestor.pk == self.pk:
-                raise ValidationError({"parent": "A territory cannot be inside itself."})
-            ancestor = ancestor.parent
+        from teams.queries import TerritoryTree  # queries import this module
+
+        if (
+            self.pk is not None
+            and self.parent_id is not None
+            and self.pk in TerritoryTree.load().ancestors_and_self(self.parent_id)
+        ):
+            raise ValidationError({"parent": "A territory cannot be inside itself."})
 
 
 class Team(models.Model):

@@ -20,7 +20,7 @@ from django.db.models import (
 )
 
 from activities.models import ActivityType
-from pipeline.models import DealStatus, Stage
+from pipeline.models import DealStatus, Stage, stage_entry
 from reporting.metrics import ZERO, Totals, cents, ratio
 from reporting.periods import Period
 from reporting.queries.scope import ReportScope
@@ -178,13 +178,10 @@ def stage_history(scope: ReportScope) -> HistoryFigures:
     change = "stage_changes__"
     is_open_after = Q(**{f"{change}to_status": DealStatus.OPEN})
     was_open_before = Q(**{f"{change}from_status": DealStatus.OPEN})
-    # Entering a stage: the deal's first row, or a move between open stages (a move is the
-    # only open-to-open change; reopening keeps the stage and is not an entry).
     # A deal's first entry into a stage within the period: each deal counts once per stage
     # without a DISTINCT (the row knows when the deal last entered that stage before).
     entered = (
-        is_open_after
-        & (Q(**{f"{change}from_stage__isnull": True}) | was_open_before)
+        stage_entry(change)
         & Q(**{f"{change}changed_at__lt": period.end_before})
         & (
             Q(**{f"{change}entered_before_at__isnull": True})

@@ -13,6 +13,7 @@ from pipeline.models import Deal, Pipeline
 from reporting.periods import Period
 from teams.access import people_visible_to, teams_visible_to
 from teams.models import Quota, Team, Territory, User
+from teams.queries import TerritoryTree
 
 
 @contextmanager
@@ -34,37 +35,6 @@ def one_snapshot() -> Iterator[None]:
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL jit = off")
         yield
-
-
-@dataclass(frozen=True)
-class TerritoryTree:
-    """All territories with their nesting, read once per report."""
-
-    names: dict[int, str]
-    parents: dict[int, int | None]
-
-    @classmethod
-    def load(cls) -> "TerritoryTree":
-        rows = list(Territory.objects.values_list("pk", "name", "parent_id"))
-        return cls(
-            names={pk: name for pk, name, _ in rows},
-            parents={pk: parent for pk, _, parent in rows},
-        )
-
-    def ancestors_and_self(self, pk: int) -> list[int]:
-        chain, seen = [], set()
-        current: int | None = pk
-        while current is not None and current not in seen:
-            seen.add(current)
-            chain.append(current)
-            current = self.parents.get(current)
-        return chain
-
-    def descendants_and_self(self, pk: int) -> set[int]:
-        return {t for t in self.parents if pk in self.ancestors_and_self(t)}
-
-    def depth(self, pk: int) -> int:
-        return len(self.ancestors_and_self(pk)) - 1
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -222,3 +223,56 @@ def test_the_moved_card_keeps_showing_its_next_activity(client, cast):
     response = move(client, cast.deal_a, stages(cast)[1])
     assert 'title="Next: Send the quote"' in response.text
     assert "No next activity" not in response.text
+
+
+@time_machine.travel("2026-11-27 15:00:00+00:00", tick=False)
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+@pytest.mark.parametrize("from_stage", [0, 1], ids=["reorder", "from-another-column"])
+def test_an_invisible_after_id_is_treated_exactly_like_an_unknown_one(
+    client, cast, htmx, from_stage
+):
+    """No oracle: where a deal the user cannot see sits must not change where their card goes."""
+    lead = stages(cast)[0]
+    for position in (100_000, 300_000):
+        make_deal(owner=cast.rep_a, stage=lead, position=position)
+    hidden = make_deal(owner=cast.rep_b, stage=lead, position=200_000)  # rep_a cannot see it
+    mover = make_deal(owner=cast.rep_a, stage=stages(cast)[from_stage], position=500_000)
+    unknown = Deal.objects.order_by("-pk").first().pk + 1000
+    original = Deal.objects.filter(pk=mover.pk).values().get()
+    client.force_login(cast.rep_a)
+
+    def move_after(after_id):
+        history = set(DealStageChange.objects.values_list("pk", flat=True))
+        response = client.post(
+            reverse("pipeline:deal-move", args=[mover.pk]),
+            {"stage": lead.pk, "version": 1, "after": after_id},
+            headers=HTMX if htmx else {},
+        )
+        moved = Deal.objects.filter(pk=mover.pk).values().get()
+        added = list(
+            DealStageChange.objects.exclude(pk__in=history).values(
+                "from_stage", "to_stage", "from_status", "to_status", "changed_at"
+            )
+        )
+        seen = (
+            response.status_code,
+            response.content,
+            response.get("Location"),
+            response.get("HX-Trigger"),
+            moved,
+            added,
+            list(
+                client.get(reverse("pipeline:board", args=[cast.pipeline.pk]))
+                .context["columns"][0]
+                .cards
+            ),
+        )
+        # Undo the move, so that the next one starts from the same board.
+        DealStageChange.objects.exclude(pk__in=history).delete()
+        DealStageChange.objects.filter(deal=mover).update(moved_on_at=None)
+        Deal.objects.filter(pk=mover.pk).update(**original)
+        return seen
+
+    assert move_after(hidden.pk) == move_after(unknown)
+    # And an unknown card puts it on top of the column, as a drop without one does.
+    assert move_after(unknown)[4]["position"] == 100_000 - POSITION_STEP

@@ -186,6 +186,35 @@ def test_mark_lost_asks_for_a_reason(client, cast):
     assert change.changed_by == cast.rep_a
 
 
+@pytest.mark.parametrize(
+    ("viewer", "data"),
+    [
+        ("rep_a", {"version": 1, "reason": "  "}),  # no reason
+        ("manager_a", {"version": 7, "reason": "Budget"}),  # someone changed it meanwhile
+    ],
+)
+def test_a_refused_lost_form_redraws_the_whole_deal_page_with_its_activities(
+    client, cast, viewer, data
+):
+    from datetime import date
+
+    from tests.activities.factories import make_activity
+
+    make_activity(deal=cast.deal_a, subject="Call about the budget", due_date=date(2030, 1, 7))
+    client.force_login(cast.user(viewer))
+    page = client.get(reverse("pipeline:deal-detail", args=[cast.deal_a.pk]))
+
+    refused = client.post(reverse("pipeline:deal-lost", args=[cast.deal_a.pk]), data)
+
+    assert refused.status_code == 400
+    assert set(refused.context.keys()) == set(page.context.keys())
+    assert refused.context["lost_form"].errors
+    assert refused.context["activity_panel"].open[0].subject == "Call about the budget"
+    assert 'id="activities"' in refused.text and "Call about the budget" in refused.text
+    assert 'id="move"' in refused.text  # still open: the stage menu is there
+    assert Deal.objects.get(pk=cast.deal_a.pk).status == DealStatus.OPEN
+
+
 def test_closing_twice_is_refused_with_a_message(client, cast):
     client.force_login(cast.rep_a)
     url = reverse("pipeline:deal-won", args=[cast.deal_a.pk])

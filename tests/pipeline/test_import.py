@@ -181,9 +181,102 @@ def test_reimport_updates_what_changed_and_records_the_close(small_export):
         Decimal("60.00"),
         "Acme",
     )
-    assert deal.version == 2
+    # Three writes through the deal services: the details, the move to the last open stage
+    # (closed deals leave from there) and the close.
+    assert deal.version == 4
     assert deal.stage_changes.filter(to_status=DealStatus.WON).count() == 1
+    assert deal.stage.name == "Engaging"
     assert "1 updated" in out
+
+
+def history(deal: Deal) -> list[tuple[str, str, str, str]]:
+    return [
+        (c.from_stage.name if c.from_stage else "", c.to_stage.name, c.from_status, c.to_status)
+        for c in deal.stage_changes.select_related("from_stage", "to_stage").order_by(
+            "changed_at", "id"
+        )
+    ]
+
+
+def rewrite_rows(directory: Path, replacements: dict[str, str]) -> None:
+    path = directory / "sales_pipeline.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(replacements.get(line.split(",")[0], line) for line in lines) + "\n")
+
+
+@pytest.mark.django_db
+def test_reimport_changes_stage_status_and_owner_through_the_deal_services(small_export):
+    from datetime import UTC, datetime, timedelta
+
+    from activities.models import Reminder, ReminderState
+    from tests.activities.factories import make_activity
+    from tests.pipeline.test_stage_history import replayed_facts, stored_facts
+
+    rewrite_rows(
+        small_export,
+        {
+            "A5": "A5,Bob Agent,MG Special,Acme,Engaging,2017-01-05,,",  # was rejected; now open
+            "A6": "A6,Bob Agent,MG Special,Acme,Prospecting,2017-01-06,,",
+        },
+    )
+    run_import(small_export)
+    a1, a2, a5, a6, a7 = (Deal.objects.get(external_id=i) for i in ("A1", "A2", "A5", "A6", "A7"))
+    soon = datetime.now(UTC) + timedelta(days=3)
+    a2_call = make_activity(deal=a2, due_at=soon, reminder_offset=60, subject="A2 call")
+    a5_call = make_activity(deal=a5, due_at=soon, reminder_offset=60, subject="A5 call")
+
+    rewrite_rows(
+        small_export,
+        {
+            # Moved on, and handed from Ann to Bob.
+            "A2": "A2,Bob Agent,MG Special,,Engaging,,,",
+            # Lost from Engaging.
+            "A5": "A5,Bob Agent,MG Special,Acme,Lost,2017-01-05,2017-02-10,0",
+            # Won straight from Prospecting: it leaves from the last open stage.
+            "A6": "A6,Bob Agent,MG Special,Acme,Won,2017-01-06,2017-02-11,70",
+            # A lost deal back on the board; a won deal that turned out lost.
+            "A7": "A7,Bob Agent,MG Special,Acme,Engaging,2017-01-05,,",
+            "A1": "A1,Ann Agent,GTXPro,Acme,Lost,2017-01-02,2017-02-03,0",
+        },
+    )
+    out, _ = run_import(small_export)
+    assert "5 updated" in out
+
+    a1, a2, a5, a6, a7 = (
+        Deal.objects.select_related("owner").get(pk=d.pk) for d in (a1, a2, a5, a6, a7)
+    )
+    assert history(a2) == [
+        ("", "Prospecting", "", "open"),
+        ("Prospecting", "Engaging", "open", "open"),
+    ]
+    assert a2.owner.username == "bob.agent" and a2.stage.name == "Engaging"
+    assert history(a5) == [("", "Engaging", "", "open"), ("Engaging", "Engaging", "open", "lost")]
+    assert a5.closed_at == a5.stage_changes.get(to_status="lost").changed_at
+    assert history(a6) == [
+        ("", "Prospecting", "", "open"),
+        ("Prospecting", "Engaging", "open", "open"),
+        ("Engaging", "Engaging", "open", "won"),
+    ]
+    assert (a6.status, a6.value) == (DealStatus.WON, Decimal("70.00"))
+    assert history(a7)[-1] == ("Engaging", "Engaging", "lost", "open")
+    assert (a7.status, a7.closed_at) == (DealStatus.OPEN, None)
+    assert history(a1)[-2:] == [
+        ("Engaging", "Engaging", "won", "open"),
+        ("Engaging", "Engaging", "open", "lost"),
+    ]
+    assert (a1.status, a1.closed_at.date().isoformat()) == (DealStatus.LOST, "2017-02-03")
+    # The funnel's facts on the entry rows are what a replay of the history says.
+    assert stored_facts() == replayed_facts()
+    # Closing cancelled the lost deal's reminder; the new owner took over the open call.
+    assert Reminder.objects.get(activity=a5_call).state == ReminderState.CANCELLED
+    a2_call.refresh_from_db()
+    assert a2_call.assignee.username == "bob.agent"
+    assert Reminder.objects.get(activity=a2_call, state="pending").recipient == a2_call.assignee
+
+    changes = DealStageChange.objects.count()
+    out, _ = run_import(small_export)
+    assert "0 created,      0 updated" in out
+    assert DealStageChange.objects.count() == changes
 
 
 @pytest.mark.django_db

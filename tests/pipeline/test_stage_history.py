@@ -116,3 +116,22 @@ def test_admin_cannot_change_a_deals_stage_behind_the_historys_back(client, cast
     page = client.get(reverse("admin:pipeline_deal_change", args=[cast.deal_a.pk]))
     assert 'name="stage"' not in page.text and 'name="status"' not in page.text
     assert client.get(reverse("admin:pipeline_deal_add")).status_code == 403
+
+
+def test_one_definition_of_a_stage_entry_for_the_services_and_the_reports(cast):
+    """`stage_entry` picks the rows the replay above counts as entries, and nothing else."""
+    from pipeline.models import stage_entry
+
+    stages = list(cast.pipeline.stages.order_by("order"))
+    deal = cast.deal_a
+    deal = services.deal_move(
+        deal=deal, stage_id=stages[1].pk, after_id=None, version=deal.version, actor=cast.rep_a
+    )
+    deal = services.deal_mark_won(deal=deal, version=deal.version, actor=cast.rep_a)
+    deal = services.deal_reopen(deal=deal, version=deal.version, actor=cast.rep_a)
+    rows = DealStageChange.objects.filter(deal=deal)
+    entries = set(rows.filter(stage_entry()).values_list("pk", flat=True))
+    assert entries == set(replayed_facts()) & set(rows.values_list("pk", flat=True))
+    assert len(entries) == 2  # entered Lead, moved to Proposal; closing and reopening are not
+    through_deals = Deal.objects.filter(stage_entry("stage_changes__"), pk=deal.pk)
+    assert through_deals.count() == 2
