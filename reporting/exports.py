@@ -2,19 +2,22 @@
 
 Money is written as a string with two decimals (exact), ratios and days as numbers, counts
 as integers; a metric without a value ("—" on the page) is null in JSON and empty in CSV.
+Every CSV goes through `crm.csv_safety`, so names a spreadsheet would run as formulas are
+neutralised; the figures are passed to it as numbers, which it leaves alone.
 """
 
-import csv
 import io
 import json
 from decimal import Decimal
 from typing import IO
 
 from activities.models import ActivityType
+from crm.csv_safety import safe_writer
 from reporting.metrics import METRIC_NAMES, MONEY_METRICS
 from reporting.queries import Breakdown, BreakdownRow
 
 TOTAL = "total"
+CENT = Decimal("0.01")
 COMMAND_COLUMNS = ["group", *METRIC_NAMES]
 
 
@@ -24,6 +27,17 @@ def plain(name: str, value):
         return None
     if name in MONEY_METRICS or name == "quota":
         return f"{value:.2f}"
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def csv_figure(name: str, value):
+    """A figure as a CSV cell: money as a number with two decimals, empty for no value."""
+    if value is None:
+        return ""
+    if name in MONEY_METRICS or name == "quota":
+        return value.quantize(CENT)
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -47,10 +61,11 @@ def command_json(table: Breakdown) -> str:
 
 def command_csv(table: Breakdown) -> str:
     stream = io.StringIO()
-    writer = csv.DictWriter(stream, fieldnames=COMMAND_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for record in command_records(table):
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    writer = safe_writer(stream)
+    writer.writerow(COMMAND_COLUMNS)
+    for row in [*table.rows, table.total]:
+        group = row.code if row is not table.total else TOTAL
+        writer.writerow([group, *(csv_figure(n, row.metrics.value(n)) for n in METRIC_NAMES)])
     return stream.getvalue()
 
 
@@ -60,16 +75,15 @@ def export_columns(by: str) -> list[str]:
 
 def write_breakdown_csv(stream: IO[str], table: Breakdown) -> None:
     """The dashboard's breakdown table as CSV: its rows, then the total, plain numbers."""
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = safe_writer(stream)
     writer.writerow(export_columns(table.by))
     for row in [*table.rows, table.total]:
-        figures = [plain(name, row.metrics.value(name)) for name in METRIC_NAMES]
         writer.writerow(
             [
                 row.name if row is not table.total else TOTAL,
-                *("" if v is None else v for v in figures),
-                "" if row.quota is None else f"{row.quota:.2f}",
-                "" if row.attainment is None else float(row.attainment),
+                *(csv_figure(name, row.metrics.value(name)) for name in METRIC_NAMES),
+                csv_figure("quota", row.quota),
+                csv_figure("attainment", row.attainment),
                 *(row.activities[kind] for kind in ActivityType.values),
             ]
         )

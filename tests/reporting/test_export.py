@@ -81,3 +81,24 @@ def test_invalid_filters_give_a_400_with_the_reason(client, cast):
     response = client.get(URL, {"period": "custom", "start": "2026-03-01"})
     assert response.status_code == 400
     assert response.content.decode() == "Give both a start and an end date."
+
+
+@pytest.fixture
+def hostile_names(cast):
+    """A team and a rep whose names a spreadsheet would run as formulas."""
+    cast.team_a.name = '=HYPERLINK("http://evil")'
+    cast.team_a.save()
+    cast.rep_b.username = cast.rep_b.first_name = "+cmd"
+    cast.rep_b.save()
+
+
+def test_names_that_look_like_formulas_are_neutralised_and_numbers_stay_numbers(
+    client, cast, q1_deals, hostile_names
+):
+    client.force_login(cast.admin)
+    by_team = read(client.get(URL, {**Q1, "by": "team", "sort": "name"}))
+    assert [row[0] for row in by_team[1:]] == ['\'=HYPERLINK("http://evil")', "Team B", "total"]
+    assert by_team[1][1:4] == ["2", "2000.00", "200.00"]
+    by_rep = read(client.get(URL, {**Q1, "by": "rep", "sort": "name"}))
+    assert "'+cmd" in [row[0] for row in by_rep]
+    assert not any(cell.startswith("'") for row in by_rep for cell in row[1:])

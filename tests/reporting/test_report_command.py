@@ -147,3 +147,20 @@ def test_bad_input_fails_with_a_message(cast):
         report("--start", "2026-03-01", "--end", "2026-01-31")
     with pytest.raises(CommandError, match="not a date"):
         report("--start", "2026-02-30", "--end", "2026-03-31")
+
+
+def test_csv_neutralises_names_that_look_like_formulas(cast, q1_deals):
+    cast.team_a.name = '=HYPERLINK("http://evil")'
+    cast.team_a.save()
+    cast.rep_b.username = "+cmd"
+    cast.rep_b.save()
+    args = ["--start", "2026-01-01", "--end", "2026-03-31", "--format", "csv"]
+    by_team = list(csv.DictReader(io.StringIO(report(*args, "--by", "team"))))
+    assert [row["group"] for row in by_team] == ['\'=HYPERLINK("http://evil")', "Team B", "total"]
+    by_rep = list(csv.DictReader(io.StringIO(report(*args, "--by", "rep"))))
+    # Rows are sorted by the rep's name (Rep_B), the group is the username.
+    assert [row["group"] for row in by_rep] == ["rep_a", "rep_a2", "'+cmd", "total"]
+    assert by_rep[2]["won_value"] == "999.99"
+    # JSON is data, not a spreadsheet: names are written as they are.
+    records = json.loads(report("--start", "2026-01-01", "--end", "2026-03-31", "--by", "rep"))
+    assert records[2]["group"] == "+cmd"
