@@ -6,7 +6,15 @@ from django.conf import settings
 
 from crm.forms import BootstrapFormMixin
 from pipeline.models import Pipeline
-from reporting.periods import DEFAULT_PRESET, Period, Preset, local_today, preset_period
+from reporting.periods import (
+    DAY_RANGE_MESSAGE,
+    DEFAULT_PRESET,
+    Period,
+    Preset,
+    in_supported_range,
+    local_today,
+    preset_period,
+)
 from reporting.queries import DEFAULT_SORT, Dimension, ReportScope, report_scope, valid_sort
 from teams.access import people_visible_to, teams_visible_to, territories_visible_to
 from teams.models import Team, Territory, User
@@ -68,6 +76,8 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
         if preset == Preset.CUSTOM:
             if not start or not end:
                 raise forms.ValidationError("Give both a start and an end date.")
+            if not in_supported_range(start, end):
+                raise forms.ValidationError(DAY_RANGE_MESSAGE)
             if end < start:
                 raise forms.ValidationError("The end date is before the start date.")
             if (end - start).days + 1 > MAX_PERIOD_DAYS:

@@ -209,3 +209,45 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(25):
         response = client.get(URL, Q1)
     assert Decimal("0") < Decimal(response.context["report"].breakdown.total.metrics.won_value)
+
+
+FAR_DATES = [
+    ("9999-12-31", "9999-12-31"),
+    ("9999-01-01", "9999-12-31"),
+    ("0001-01-01", "0001-01-01"),
+    ("0001-01-01", "0001-12-31"),  # its previous year would start before year 1
+    ("1899-12-31", "1900-01-31"),
+    ("2200-12-01", "2201-01-01"),
+]
+FAR_ZONES = ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"]
+
+
+@pytest.mark.parametrize("tz", FAR_ZONES)
+@pytest.mark.parametrize(("start", "end"), FAR_DATES)
+def test_dates_outside_the_supported_range_are_a_form_error(client, cast, tz, start, end):
+    cast.manager_a.time_zone = tz
+    cast.manager_a.save()
+    client.force_login(cast.manager_a)
+    params = {"period": "custom", "start": start, "end": end}
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert "Choose dates from 1 January 1900 to 31 December 2200." in response.text
+    assert 'id="tile-won_value"' not in response.text
+    export = client.get(reverse("reporting:breakdown-csv"), params)
+    assert export.status_code == 400
+    assert "Choose dates from 1 January 1900 to 31 December 2200." in export.text
+
+
+@pytest.mark.parametrize("tz", FAR_ZONES)
+@pytest.mark.parametrize(
+    ("start", "end"), [("1900-01-01", "1900-03-31"), ("2200-10-01", "2200-12-31")]
+)
+def test_the_first_and_last_supported_quarters_are_reported(client, cast, tz, start, end):
+    cast.manager_a.time_zone = tz
+    cast.manager_a.save()
+    client.force_login(cast.manager_a)
+    params = {"period": "custom", "start": start, "end": end, "by": "territory"}
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert 'id="tile-won_value"' in response.text
+    assert client.get(reverse("reporting:breakdown-csv"), params).status_code == 200

@@ -164,3 +164,32 @@ def test_csv_neutralises_names_that_look_like_formulas(cast, q1_deals):
     # JSON is data, not a spreadsheet: names are written as they are.
     records = json.loads(report("--start", "2026-01-01", "--end", "2026-03-31", "--by", "rep"))
     assert records[2]["group"] == "+cmd"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("9999-12-31", "9999-12-31"),
+        ("0001-01-01", "0001-01-01"),
+        ("0001-01-01", "2026-12-31"),
+        ("2026-01-01", "9999-12-31"),
+    ],
+)
+@pytest.mark.parametrize("username", [None, "rep_a"])
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_dates_outside_the_supported_range_fail_with_a_message(
+    cast, settings, start, end, username, tz
+):
+    settings.TIME_ZONE = tz
+    cast.rep_a.time_zone = tz
+    cast.rep_a.save()
+    extra = ["--as", username] if username else []
+    with pytest.raises(CommandError, match="from 1 January 1900 to 31 December 2200"):
+        report("--start", start, "--end", end, *extra)
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_the_whole_supported_range_is_reported(cast, settings, tz):
+    settings.TIME_ZONE = tz
+    for fmt in ["json", "csv"]:
+        assert "total" in report("--start", "1900-01-01", "--end", "2200-12-31", "--format", fmt)
