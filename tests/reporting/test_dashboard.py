@@ -151,14 +151,16 @@ def test_custom_dates_are_checked(client, cast):
         ({"period": "custom", "start": "2020-01-01", "end": "2026-01-01"}, "at most three years"),
         ({"start": "2026-13-01", "end": "2026-12-01"}, "Enter a valid date."),
     ]:
-        page = client.get(URL, params).text
+        page = client.get(URL, params, follow=True).text
         assert message in page, params
         assert 'id="tile-won_value"' not in page
 
 
 def test_dates_without_a_period_mean_custom_dates(client, cast, q1_deals):
     client.force_login(cast.admin)
-    page = client.get(URL, {"start": "2026-02-01", "end": "2026-02-28"}).text
+    response = client.get(URL, {"start": "2026-02-01", "end": "2026-02-28"})
+    assert response.url == "/reports/?period=custom&start=2026-02-01&end=2026-02-28"
+    page = client.get(response.url).text
     assert "February 2026" in page
     assert '<option value="custom" selected>' in page
 
@@ -251,3 +253,105 @@ def test_the_first_and_last_supported_quarters_are_reported(client, cast, tz, st
     assert response.status_code == 200
     assert 'id="tile-won_value"' in response.text
     assert client.get(reverse("reporting:breakdown-csv"), params).status_code == 200
+
+
+# What the filter form sends: every field, and the dates it showed (here the first quarter's).
+FORM = {
+    "shown_start": "2026-01-01",
+    "shown_end": "2026-03-31",
+    "period": "custom",
+    "start": "2026-01-01",
+    "end": "2026-03-31",
+    "pipeline": "",
+    "team": "",
+    "territory": "",
+    "rep": "",
+}
+HTMX = {"HX-Request": "true"}
+
+
+@time_machine.travel("2026-05-20 10:00:00+00:00", tick=False)
+def test_choosing_a_preset_drops_the_dates_from_the_pushed_url(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    response = client.get(URL, {**FORM, "period": "last-quarter"}, headers=HTMX)
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/reports/?period=last-quarter"
+    assert '<h2 class="h5 mb-0">Q1 2026</h2>' in response.text
+    # The links of the fragment carry the same clean filters.
+    assert 'href="?period=last-quarter&amp;by=team"' in response.text
+    assert 'href="/reports/breakdown.csv?period=last-quarter"' in response.text
+    assert "start=" not in response.text.split('id="breakdown"', 1)[1]
+
+
+@time_machine.travel("2026-05-20 10:00:00+00:00", tick=False)
+def test_entering_dates_drops_the_preset_from_the_pushed_url(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    shown = {
+        **FORM,
+        "period": "this-quarter",
+        "shown_start": "2026-04-01",
+        "shown_end": "2026-06-30",
+    }
+    # With JavaScript the period switches to custom dates as soon as a date is typed.
+    typed = {**shown, "period": "custom", "start": "2026-02-01", "end": "2026-02-28"}
+    response = client.get(URL, typed, headers=HTMX)
+    assert response["HX-Push-Url"] == "/reports/?period=custom&start=2026-02-01&end=2026-02-28"
+    assert "February 2026" in response.text
+    # Without it the select still says this quarter, but the dates differ from those shown.
+    response = client.get(URL, {**typed, "period": "this-quarter"})
+    assert response.status_code == 302
+    assert response.url == "/reports/?period=custom&start=2026-02-01&end=2026-02-28"
+
+
+@time_machine.travel("2026-05-20 10:00:00+00:00", tick=False)
+def test_the_plain_form_is_redirected_to_a_clean_url(client, cast, q1_deals):
+    client.force_login(cast.manager_a)
+    # The select changed, the dates are those shown: the preset wins.
+    response = client.get(URL, {**FORM, "period": "last-month", "team": cast.team_a.pk})
+    assert response.status_code == 302
+    assert response.url == f"/reports/?period=last-month&team={cast.team_a.pk}"
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert "April 2026" in page.text
+    # Dates left empty after a preset was chosen mean the preset too.
+    response = client.get(URL, {**FORM, "period": "last-month", "start": "", "end": ""})
+    assert response.url == "/reports/?period=last-month"
+    # Custom dates keep their dates; the breakdown's own fields come last.
+    response = client.get(URL, {"by": "team", "sort": "name", **FORM})
+    assert (
+        response.url == "/reports/?period=custom&start=2026-01-01&end=2026-03-31&by=team&sort=name"
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"period": "last-quarter"},
+        {"period": "custom", "start": "2026-01-01", "end": "2026-03-31", "by": "team"},
+        {"by": "territory", "period": "this-month"},  # any order
+        {"period": "custom", "start": "2026-03-01"},  # invalid: shown with its error
+    ],
+)
+def test_a_clean_url_is_not_redirected(client, cast, query):
+    client.force_login(cast.admin)
+    assert client.get(URL, query).status_code == 200
+
+
+def test_a_hand_written_url_with_a_preset_and_dates_means_the_preset(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    query = {"period": "this-year", "start": "2026-01-01", "end": "2026-01-31"}
+    response = client.get(URL, query)
+    assert response.url == "/reports/?period=this-year"
+    assert client.get(URL, query, headers=HTMX)["HX-Push-Url"] == "/reports/?period=this-year"
+    # The export reads the same filters the same way.
+    export = client.get(reverse("reporting:breakdown-csv"), query)
+    assert "by-rep.csv" in export["Content-Disposition"]
+    assert "-01-31-" not in export["Content-Disposition"]
+
+
+def test_the_form_remembers_the_dates_it_showed(client, cast, q1_deals):
+    client.force_login(cast.admin)
+    page = client.get(URL, {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}).text
+    assert '<input type="hidden" name="shown_start" value="2026-01-01">' in page
+    assert '<input type="hidden" name="shown_end" value="2026-03-31">' in page
