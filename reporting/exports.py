@@ -2,6 +2,8 @@
 
 Money is written as a string with two decimals (exact), ratios and days as numbers, counts
 as integers; a metric without a value ("—" on the page) is null in JSON and empty in CSV.
+Beside the quota, `quota_coverage` says whether it is the row's whole quota ("whole") or
+only part of it ("partial", and then no attainment); both are empty when no quota is set.
 Every CSV goes through `crm.csv_safety`, so names a spreadsheet would run as formulas are
 neutralised; the figures are passed to it as numbers, which it leaves alone.
 """
@@ -18,7 +20,19 @@ from reporting.queries import Breakdown, BreakdownRow
 
 TOTAL = "total"
 CENT = Decimal("0.01")
-COMMAND_COLUMNS = ["group", *METRIC_NAMES]
+QUOTA_COLUMNS = ["quota", "quota_coverage", "attainment"]
+FIGURE_COLUMNS = [*METRIC_NAMES, *QUOTA_COLUMNS]
+COMMAND_COLUMNS = ["group", *FIGURE_COLUMNS]
+
+
+def figures(row: BreakdownRow) -> dict:
+    """A row's metrics and quota, by column name (None: no value)."""
+    return {
+        **{name: row.metrics.value(name) for name in METRIC_NAMES},
+        "quota": row.quota,
+        "quota_coverage": row.quota_coverage,
+        "attainment": row.attainment,
+    }
 
 
 def plain(name: str, value):
@@ -43,15 +57,18 @@ def csv_figure(name: str, value):
     return value
 
 
-def command_record(row: BreakdownRow, group: str) -> dict:
-    return {"group": group, **{name: plain(name, row.metrics.value(name)) for name in METRIC_NAMES}}
+def group_of(table: Breakdown, row: BreakdownRow) -> str:
+    return TOTAL if row is table.total else row.code
 
 
 def command_records(table: Breakdown) -> list[dict]:
     """The rows of `manage.py report`: one per group, then the total."""
     return [
-        *(command_record(row, row.code) for row in table.rows),
-        command_record(table.total, TOTAL),
+        {
+            "group": group_of(table, row),
+            **{name: plain(name, value) for name, value in figures(row).items()},
+        }
+        for row in [*table.rows, table.total]
     ]
 
 
@@ -64,13 +81,13 @@ def command_csv(table: Breakdown) -> str:
     writer = safe_writer(stream)
     writer.writerow(COMMAND_COLUMNS)
     for row in [*table.rows, table.total]:
-        group = row.code if row is not table.total else TOTAL
-        writer.writerow([group, *(csv_figure(n, row.metrics.value(n)) for n in METRIC_NAMES)])
+        cells = [csv_figure(name, value) for name, value in figures(row).items()]
+        writer.writerow([group_of(table, row), *cells])
     return stream.getvalue()
 
 
 def export_columns(by: str) -> list[str]:
-    return [by, *METRIC_NAMES, "quota", "attainment", *ActivityType.values]
+    return [by, *FIGURE_COLUMNS, *ActivityType.values]
 
 
 def write_breakdown_csv(stream: IO[str], table: Breakdown) -> None:
@@ -81,9 +98,7 @@ def write_breakdown_csv(stream: IO[str], table: Breakdown) -> None:
         writer.writerow(
             [
                 row.name if row is not table.total else TOTAL,
-                *(csv_figure(name, row.metrics.value(name)) for name in METRIC_NAMES),
-                csv_figure("quota", row.quota),
-                csv_figure("attainment", row.attainment),
+                *(csv_figure(name, value) for name, value in figures(row).items()),
                 *(row.activities[kind] for kind in ActivityType.values),
             ]
         )

@@ -67,7 +67,11 @@ def chart_data(report: Dashboard) -> dict:
         "wonByMonth": {
             "labels": [m.period.short_label for m in report.won_by_month],
             "won": [str(m.won_value) for m in report.won_by_month],
-            "quota": [None if m.quota is None else str(m.quota) for m in report.won_by_month],
+            # A partial quota is no line to measure a month against: a gap in the line.
+            "quota": [
+                None if m.quota is None or m.quota_partial else str(m.quota)
+                for m in report.won_by_month
+            ],
         },
         "funnel": {
             "labels": [f.stage for f in report.funnel],

@@ -1,11 +1,15 @@
 """The dashboard page at /reports/: filters in the URL, htmx partials, sorting, empty states,
 and a fixed number of queries whatever the number of deals."""
 
+import csv
+import io
+import json
 import re
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -355,3 +359,66 @@ def test_the_form_remembers_the_dates_it_showed(client, cast, q1_deals):
     page = client.get(URL, {"period": "custom", "start": "2026-01-01", "end": "2026-03-31"}).text
     assert '<input type="hidden" name="shown_start" value="2026-01-01">' in page
     assert '<input type="hidden" name="shown_end" value="2026-03-31">' in page
+
+
+def breakdown_cells(html: str) -> dict[str, list[str]]:
+    """The breakdown's rows (body and total) as text cells, keyed by the row's name."""
+    table = html.split('class="table table-sm table-hover', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
+        cells = [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+@time_machine.travel("2026-05-20 10:00:00+00:00", tick=False)
+def test_the_page_says_no_quota_or_partial_and_gives_no_attainment_against_them(
+    client, cast, q1_deals
+):
+    client.force_login(cast.admin)
+    page = client.get(URL, {**Q1, "by": "team", "sort": "name"}).text
+    quota, attainment = 10, 11  # the columns after the name
+    rows = breakdown_cells(page)
+    assert rows["Team A"][quota] == "10,000.00" and rows["Team A"][attainment] == "30.0 %"
+    # Team B won 999.99 with no quota; the total's quota is team A's alone.
+    assert rows["Team B"][quota] == "no quota" and rows["Team B"][attainment] == "—"
+    assert rows["Total"][quota] == "10,000.00 partial" and rows["Total"][attainment] == "—"
+    assert "No quota for Team B in Q1 2026." in page
+    # The forecast's months (May to July 2026) have no quota.
+    forecast = page.split('id="forecast"', 1)[1].split("</section>", 1)[0]
+    assert forecast.count("no quota") == 3
+    assert "%" not in forecast
+
+    # A rep with a quota for February alone: a partial bar, without attainment or pace.
+    make_quota(team=cast.team_b, rep=cast.rep_b, amount="500.00", start="2026-02-01", kind="month")
+    page = client.get(URL, {**Q1, "by": "rep"}).text
+    bars = page.split('id="quota-progress"', 1)[1].split("</section>", 1)[0]
+    bar = bars.split(str(cast.rep_b), 1)[1].split("</li>", 1)[0]
+    assert " ".join(re.sub(r"<[^>]+>", " ", bar).split()) == "999.99 of 500.00 partial"
+    assert breakdown_cells(page)[str(cast.rep_b)][10:12] == ["500.00 partial", "—"]
+
+
+def test_the_csv_and_json_give_the_quotas_coverage_and_no_attainment_unless_whole(
+    client, cast, q1_deals
+):
+    client.force_login(cast.admin)
+    response = client.get(reverse("reporting:breakdown-csv"), {**Q1, "by": "team"})
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["team"], r["quota"], r["quota_coverage"], r["attainment"]) for r in rows] == [
+        ("Team A", "10000.00", "whole", "0.3"),
+        ("Team B", "", "", ""),
+        ("total", "10000.00", "partial", ""),
+    ]
+    out = io.StringIO()
+    call_command(
+        "report", "--start", "2026-01-01", "--end", "2026-03-31", "--by", "team", stdout=out
+    )
+    records = json.loads(out.getvalue())
+    assert [(r["group"], r["quota"], r["quota_coverage"], r["attainment"]) for r in records] == [
+        ("Team A", "10000.00", "whole", 0.3),
+        ("Team B", None, None, None),
+        ("total", "10000.00", "partial", None),
+    ]

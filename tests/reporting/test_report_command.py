@@ -13,7 +13,9 @@ from tests.reporting.conftest import History
 KEYS = [
     "group", "open_deals", "open_value", "weighted_value", "won_count", "lost_count",
     "won_value", "avg_deal_size", "win_rate", "cycle_days", "velocity",
+    "quota", "quota_coverage", "attainment",
 ]  # fmt: skip
+NO_QUOTA = {"quota": None, "quota_coverage": None, "attainment": None}
 pytestmark = pytest.mark.django_db
 
 
@@ -67,6 +69,7 @@ def test_json_by_territory_with_money_as_strings_and_a_total(cast, q1_deals):
             "win_rate": 0.5,
             "cycle_days": 10.5,
             "velocity": "285.71",  # 2 x 3,000 x 0.5 / 10.5
+            **NO_QUOTA,
         },
         {
             "group": "West",
@@ -80,6 +83,7 @@ def test_json_by_territory_with_money_as_strings_and_a_total(cast, q1_deals):
             "win_rate": 1.0,
             "cycle_days": 31.0,
             "velocity": "32.26",  # 999.99 / 31
+            **NO_QUOTA,
         },
         {
             "group": "total",
@@ -93,6 +97,7 @@ def test_json_by_territory_with_money_as_strings_and_a_total(cast, q1_deals):
             "win_rate": 0.6667,
             "cycle_days": 20.8,  # (10.5 + 31) / 2 = 20.75
             "velocity": "192.77",  # 3 x 1,999.995 x 2/3 / 20.75 = 192.770...
+            **NO_QUOTA,
         },
     ]
 
@@ -112,6 +117,7 @@ def test_by_none_prints_only_the_total_and_empty_figures_are_null(cast):
             "win_rate": None,
             "cycle_days": None,
             "velocity": None,
+            **NO_QUOTA,
         }
     ]
 
