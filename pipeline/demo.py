@@ -162,6 +162,10 @@ HISTORY_MONTHS = 18
 # around it (a trend), then moved by a random -15 %..+20 % and rounded to QUOTA_STEP.
 QUOTA_WEIGHT_OF_MONTH = Decimal("0.6")
 QUOTA_STEP = Decimal(500)
+# From the current month on: near the rep's average of the last RECENT_MONTHS, and at least
+# TEAM_SHARE_FLOOR of the average rep of their team.
+RECENT_MONTHS = 6
+TEAM_SHARE_FLOOR = Decimal("0.6")
 MIN_QUOTA = Decimal(2500)
 
 
@@ -428,16 +432,17 @@ def quota_months(today: date) -> list[date]:
     return months
 
 
-def rep_monthly_quotas(rng: random.Random, won: list[Decimal], count: int) -> list[Decimal]:
+def rep_monthly_quotas(
+    rng: random.Random, won: list[Decimal], count: int, *, floor: Decimal
+) -> list[Decimal]:
     """`count` monthly quotas for a rep who won `won` in the finished months they start with:
-    near each finished month's result and its trend, and from the current month on near the
-    average of the last three finished months."""
-    recent = sum(won[-3:], Decimal(0)) / max(1, len(won[-3:]))
+    near each finished month's result and its trend; from the current month on near the
+    average of the last RECENT_MONTHS, and at least `floor` (a share of their team's)."""
+    recent = max(floor, average(won[-RECENT_MONTHS:]))
     quotas = []
     for index in range(count):
         if index < len(won):
-            around = won[max(0, index - 2) : index + 3]
-            trend = sum(around, Decimal(0)) / len(around)
+            trend = average(won[max(0, index - 2) : index + 3])
             base = QUOTA_WEIGHT_OF_MONTH * won[index] + (1 - QUOTA_WEIGHT_OF_MONTH) * trend
         else:
             base = recent
@@ -445,6 +450,10 @@ def rep_monthly_quotas(rng: random.Random, won: list[Decimal], count: int) -> li
         amount = (base * stretch / QUOTA_STEP).quantize(Decimal(1)) * QUOTA_STEP
         quotas.append(max(MIN_QUOTA, amount))
     return quotas
+
+
+def average(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values) if values else Decimal(0)
 
 
 def seed_quotas(rng: random.Random, deals: list[Deal], today: date) -> int:
@@ -480,11 +489,13 @@ def seed_quotas(rng: random.Random, deals: list[Deal], today: date) -> int:
 
     for team in Team.objects.prefetch_related("members").order_by("pk"):
         team_monthly = [Decimal(0)] * len(months)
-        for member in sorted(team.members.all(), key=lambda user: user.pk):
-            if member.role != Role.REP:
-                continue
+        reps = sorted((m for m in team.members.all() if m.role == Role.REP), key=lambda m: m.pk)
+        recent = [won[(rep.pk, month)] for rep in reps for month in finished[-RECENT_MONTHS:]]
+        # A rep with a poor half year is still asked for a fair part of what their team wins.
+        floor = TEAM_SHARE_FLOOR * average(recent)
+        for member in reps:
             history = [won[(member.pk, month)] for month in finished]
-            monthly = rep_monthly_quotas(rng, history, len(months))
+            monthly = rep_monthly_quotas(rng, history, len(months), floor=floor)
             add(team, member, monthly)
             team_monthly = [a + b for a, b in zip(team_monthly, monthly, strict=True)]
         add(team, None, team_monthly)
