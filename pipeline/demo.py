@@ -465,7 +465,7 @@ def seed_quotas(rng: random.Random, deals: list[Deal], today: date) -> int:
     finished = [month for month in months if month < this_month]
     won: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     for deal in deals:
-        if deal.status == DealStatus.WON:
+        if deal.status == DealStatus.WON and deal.closed_at is not None:
             won[(deal.owner_id, deal.closed_at.date().replace(day=1))] += deal.value
     quotas = []
 
