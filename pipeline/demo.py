@@ -1,12 +1,15 @@
 """A lively demo organisation that needs no external file (`manage.py seed_demo`).
 
-Deals and their stage histories are spread over the last 18 months up to now, drawn from a
-fixed random seed, so reruns on the same day give the same data.
+Deals and their stage histories are spread over at least the last 18 months up to now (see
+`history_start`), drawn from a fixed random seed, so reruns on the same day give the same
+data. Every rep and team has a quota for every month and quarter of that history and of the
+months the forecast shows, set near what the rep has been winning.
 """
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -25,6 +28,8 @@ from pipeline.models import (
     Stage,
 )
 from pipeline.services import POSITION_STEP
+from reporting.periods import add_months
+from reporting.queries.dashboard import FORECAST_MONTHS
 from teams.models import PeriodKind, Quota, Role, Team, Territory, quarter_bounds
 
 User = get_user_model()
@@ -152,7 +157,16 @@ LOST_REASONS = ["Price too high", "Chose a competitor", "No budget", "No decisio
 
 DEAL_COUNT = 3000
 STALL_CHANCE = 0.5  # chance that a week or so passes with no progress
-HISTORY_DAYS = 548  # about 18 months
+HISTORY_MONTHS = 18
+# A rep's monthly quota: this share of what they won that month, the rest from the months
+# around it (a trend), then moved by a random -15 %..+20 % and rounded to QUOTA_STEP.
+QUOTA_WEIGHT_OF_MONTH = Decimal("0.6")
+QUOTA_STEP = Decimal(500)
+# From the current month on: near the rep's average of the last RECENT_MONTHS, and at least
+# TEAM_SHARE_FLOOR of the average rep of their team.
+RECENT_MONTHS = 6
+TEAM_SHARE_FLOOR = Decimal("0.6")
+MIN_QUOTA = Decimal(2500)
 
 
 @dataclass
@@ -161,6 +175,13 @@ class DemoSummary:
     deals: int
     stage_changes: int
     quotas: int
+
+
+def history_start(today: date) -> date:
+    """The first day of the demo's history: the first day of the quarter 18 months ago, or
+    1 January of last year when that is earlier, so that every preset period of the dashboard
+    (last year included) lies inside the history, and so does every quarter it touches."""
+    return min(date(today.year - 1, 1, 1), quarter_bounds(add_months(today, -HISTORY_MONTHS))[0])
 
 
 def username_for(full_name: str) -> str:
@@ -274,10 +295,13 @@ def seed_demo(*, deal_count: int = DEAL_COUNT) -> DemoSummary:
     for contact in contacts:
         contacts_by_org.setdefault(contact.organization_id, []).append(contact)
 
+    # Half a day short of the first midnight, so that no deal's hours reach before it.
+    start_at = datetime.combine(history_start(now.date()), time.min, tzinfo=UTC)
+    history_days = (now - start_at) / timedelta(days=1) - 0.5
     deals, histories = [], []
     for index in range(deal_count):
         deal, history = simulate_deal(
-            index, rng, now, reps, stages, products, organizations, contacts_by_org
+            index, rng, now, history_days, reps, stages, products, organizations, contacts_by_org
         )
         deals.append(deal)
         histories.append(history)
@@ -295,7 +319,7 @@ def seed_demo(*, deal_count: int = DEAL_COUNT) -> DemoSummary:
             changes.append(change)
     DealStageChange.objects.bulk_create(changes, batch_size=2000)
 
-    quotas = seed_quotas(rng, now.date())
+    quotas = seed_quotas(rng, deals, now.date())
     return DemoSummary(
         logins=demo_logins(),
         deals=len(deals),
@@ -304,8 +328,10 @@ def seed_demo(*, deal_count: int = DEAL_COUNT) -> DemoSummary:
     )
 
 
-def simulate_deal(index, rng, now, reps, stages, products, organizations, contacts_by_org):
-    """One deal walked through the stages from a random start in the last 18 months."""
+def simulate_deal(
+    index, rng, now, history_days, reps, stages, products, organizations, contacts_by_org
+):
+    """One deal walked through the stages from a random start in the demo's history."""
     owner = rng.choice(reps)
     organization = rng.choice(organizations)
     product = rng.choices(products, weights=[6, 5, 4, 1, 3, 2, 1, 3])[0]
@@ -316,7 +342,7 @@ def simulate_deal(index, rng, now, reps, stages, products, organizations, contac
         / 100
     ).quantize(Decimal("0.01"))
     # Skewed towards recent months, as in a growing business.
-    created = now - timedelta(days=HISTORY_DAYS * rng.random() ** 1.4, hours=rng.uniform(0, 8))
+    created = now - timedelta(days=history_days * rng.random() ** 1.4, hours=rng.uniform(0, 8))
     stage_index = 0
     entered = cursor = created
     history = [
@@ -396,36 +422,85 @@ def simulate_deal(index, rng, now, reps, stages, products, organizations, contac
     return deal, history
 
 
-def seed_quotas(rng: random.Random, today: date) -> int:
-    """Quotas for every rep and team for the current and the previous quarter."""
-    current_start, _ = quarter_bounds(today)
-    previous_start, _ = quarter_bounds(current_start - timedelta(days=1))
+def quota_months(today: date) -> list[date]:
+    """The first days of the months that get quotas: from the start of the history to the end
+    of this year or of the quarter of the forecast's last month, whichever is later, so that
+    every preset period and every quarter the dashboard shows has its quotas."""
+    forecast_end = quarter_bounds(add_months(today, FORECAST_MONTHS - 1))[1]
+    last = max(date(today.year, 12, 31), forecast_end)
+    months = [history_start(today)]
+    while add_months(months[-1], 1) <= last:
+        months.append(add_months(months[-1], 1))
+    return months
+
+
+def rep_monthly_quotas(
+    rng: random.Random, won: list[Decimal], count: int, *, floor: Decimal
+) -> list[Decimal]:
+    """`count` monthly quotas for a rep who won `won` in the finished months they start with:
+    near each finished month's result and its trend; from the current month on near the
+    average of the last RECENT_MONTHS, and at least `floor` (a share of their team's)."""
+    recent = max(floor, average(won[-RECENT_MONTHS:]))
     quotas = []
-    for team in Team.objects.prefetch_related("members"):
-        for start in (previous_start, current_start):
-            rep_amounts = []
-            for member in team.members.all():
-                if member.role != Role.REP:
-                    continue
-                amount = Decimal(rng.randrange(60_000, 140_000, 5_000))
-                rep_amounts.append(amount)
-                quotas.append(
-                    Quota(
-                        team=team,
-                        rep=member,
-                        period=PeriodKind.QUARTER,
-                        period_start=start,
-                        amount=amount,
-                    )
+    for index in range(count):
+        if index < len(won):
+            trend = average(won[max(0, index - 2) : index + 3])
+            base = QUOTA_WEIGHT_OF_MONTH * won[index] + (1 - QUOTA_WEIGHT_OF_MONTH) * trend
+        else:
+            base = recent
+        stretch = Decimal(rng.randrange(85, 121)) / 100
+        amount = (base * stretch / QUOTA_STEP).quantize(Decimal(1)) * QUOTA_STEP
+        quotas.append(max(MIN_QUOTA, amount))
+    return quotas
+
+
+def average(values: list[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values) if values else Decimal(0)
+
+
+def seed_quotas(rng: random.Random, deals: list[Deal], today: date) -> int:
+    """Monthly and quarterly quotas for every rep and team, for every month of the history and
+    of the forecast (`quota_months`): a rep's months from what they won, each quarter the sum
+    of its months, and a team's the sum of its reps'."""
+    months = quota_months(today)
+    this_month = today.replace(day=1)
+    finished = [month for month in months if month < this_month]
+    won: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for deal in deals:
+        if deal.status == DealStatus.WON and deal.closed_at is not None:
+            won[(deal.owner_id, deal.closed_at.date().replace(day=1))] += deal.value
+    quotas = []
+
+    def add(team: Team, rep, monthly: list[Decimal]) -> None:
+        for month, amount in zip(months, monthly, strict=True):
+            quotas.append(
+                Quota(
+                    team=team, rep=rep, period=PeriodKind.MONTH, period_start=month, amount=amount
                 )
+            )
+        for first in range(0, len(months), 3):
             quotas.append(
                 Quota(
                     team=team,
+                    rep=rep,
                     period=PeriodKind.QUARTER,
-                    period_start=start,
-                    amount=sum(rep_amounts, Decimal("0")),
+                    period_start=months[first],
+                    amount=sum(monthly[first : first + 3], Decimal(0)),
                 )
             )
+
+    for team in Team.objects.prefetch_related("members").order_by("pk"):
+        team_monthly = [Decimal(0)] * len(months)
+        reps = sorted((m for m in team.members.all() if m.role == Role.REP), key=lambda m: m.pk)
+        recent = [won[(rep.pk, month)] for rep in reps for month in finished[-RECENT_MONTHS:]]
+        # A rep with a poor half year is still asked for a fair part of what their team wins.
+        floor = TEAM_SHARE_FLOOR * average(recent)
+        for member in reps:
+            history = [won[(member.pk, month)] for month in finished]
+            monthly = rep_monthly_quotas(rng, history, len(months), floor=floor)
+            add(team, member, monthly)
+            team_monthly = [a + b for a, b in zip(team_monthly, monthly, strict=True)]
+        add(team, None, team_monthly)
     for quota in quotas:
         quota.align_period()
     Quota.objects.bulk_create(quotas)

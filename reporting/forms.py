@@ -3,10 +3,20 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
+from django.utils.http import urlencode
 
 from crm.forms import BootstrapFormMixin
 from pipeline.models import Pipeline
-from reporting.periods import DEFAULT_PRESET, Period, Preset, local_today, preset_period
+from reporting.periods import (
+    DAY_RANGE_MESSAGE,
+    DEFAULT_PRESET,
+    Period,
+    Preset,
+    in_supported_range,
+    local_today,
+    preset_period,
+)
 from reporting.queries import DEFAULT_SORT, Dimension, ReportScope, report_scope, valid_sort
 from teams.access import people_visible_to, teams_visible_to, territories_visible_to
 from teams.models import Team, Territory, User
@@ -14,6 +24,36 @@ from teams.models import Team, Territory, User
 # A custom period longer than this is refused: the funnel reads every stage change since
 # the period began.
 MAX_PERIOD_DAYS = 3 * 366
+
+
+# The filters in the order they appear in a URL.
+QUERY_FIELDS = ["period", "start", "end", "pipeline", "team", "territory", "rep", "by", "sort"]
+
+
+def filter_query(data: QueryDict) -> QueryDict:
+    """The filters a request asks for, as a clean query: a preset or custom dates, not both,
+    and no empty or unknown parameters.
+
+    The form sends the dates it showed (`shown_start`, `shown_end`) beside the date inputs.
+    Dates that differ from them were typed: custom dates, whatever the select says (it cannot
+    switch itself without JavaScript). Otherwise the select decides, and a preset drops the
+    dates. A URL with dates and no period means custom dates; one with a preset and dates but
+    nothing shown (written by hand) means the preset.
+    """
+    values = {name: data.get(name, "").strip() for name in QUERY_FIELDS}
+    dates = (values["start"], values["end"])
+    shown = (data.get("shown_start", ""), data.get("shown_end", ""))
+    typed = ("shown_start" in data or "shown_end" in data) and any(dates) and dates != shown
+    if typed or (not values["period"] and any(dates)):
+        values["period"] = Preset.CUSTOM
+    if values["period"] != Preset.CUSTOM:
+        values["start"] = values["end"] = ""
+    return QueryDict(urlencode([(name, value) for name, value in values.items() if value]))
+
+
+def same_query(a: QueryDict, b: QueryDict) -> bool:
+    """Whether two queries hold the same parameters, in whatever order."""
+    return sorted(a.lists()) == sorted(b.lists())
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -42,13 +82,12 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
     by = forms.ChoiceField(choices=Dimension.CHOICES, required=False)
     sort = forms.CharField(required=False, max_length=40)
 
-    def __init__(self, data, *, user: User, now: datetime) -> None:
-        data = data.copy()
-        if not data.get("period"):
-            # So that the select shows the period the figures are for.
-            data["period"] = (
-                Preset.CUSTOM if data.get("start") or data.get("end") else DEFAULT_PRESET
-            )
+    def __init__(self, data: QueryDict, *, user: User, now: datetime) -> None:
+        # The clean query: links and the URL in the address bar are built from it.
+        self.query = filter_query(data)
+        data = self.query.copy()
+        # So that the select shows the period the figures are for.
+        data.setdefault("period", DEFAULT_PRESET)
         super().__init__(data)
         self.user = user
         self.now = now
@@ -68,6 +107,8 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
         if preset == Preset.CUSTOM:
             if not start or not end:
                 raise forms.ValidationError("Give both a start and an end date.")
+            if not in_supported_range(start, end):
+                raise forms.ValidationError(DAY_RANGE_MESSAGE)
             if end < start:
                 raise forms.ValidationError("The end date is before the start date.")
             if (end - start).days + 1 > MAX_PERIOD_DAYS:
@@ -106,7 +147,7 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
 
     def resolved_dates(self) -> tuple[str, str]:
         """The start and end dates to show in the date inputs, presets included."""
-        if self.is_valid():
-            period = self.report_period
+        period = getattr(self, "cleaned_data", {}).get("report_period")
+        if period is not None:
             return period.start.isoformat(), period.end.isoformat()
         return self.data.get("start", ""), self.data.get("end", "")

@@ -1,13 +1,15 @@
 from dataclasses import dataclass
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 
 from activities.models import ActivityType
 from reporting.exports import write_breakdown_csv
-from reporting.forms import ReportFilterForm
+from reporting.forms import ReportFilterForm, same_query
 from reporting.metrics import DEFINITIONS
 from reporting.queries import Breakdown, Dashboard, Dimension, breakdown, sales_dashboard
 
@@ -65,7 +67,11 @@ def chart_data(report: Dashboard) -> dict:
         "wonByMonth": {
             "labels": [m.period.short_label for m in report.won_by_month],
             "won": [str(m.won_value) for m in report.won_by_month],
-            "quota": [None if m.quota is None else str(m.quota) for m in report.won_by_month],
+            # A partial quota is no line to measure a month against: a gap in the line.
+            "quota": [
+                None if m.quota is None or m.quota_partial else str(m.quota)
+                for m in report.won_by_month
+            ],
         },
         "funnel": {
             "labels": [f.stage for f in report.funnel],
@@ -84,6 +90,12 @@ def chart_data(report: Dashboard) -> dict:
 def dashboard(request):
     now = timezone.now()
     form = ReportFilterForm(request.GET, user=request.user, now=now)
+    url = reverse("reporting:dashboard")
+    if form.query:
+        url += f"?{form.query.urlencode()}"
+    if not request.htmx and not same_query(form.query, request.GET):
+        # The plain form sends every field: the address bar gets the filters that count.
+        return redirect(url)
     context = {"form": form, "report": None, "dimensions": Dimension.CHOICES}
     if form.is_valid():
         report = sales_dashboard(
@@ -95,7 +107,7 @@ def dashboard(request):
             "charts": chart_data(report),
         }
     if request.htmx:
-        return render(request, "reporting/dashboard.html#dashboard", context)
+        return push_url(render(request, "reporting/dashboard.html#dashboard", context), url)
     return render(
         request, "reporting/dashboard.html", context | {"definitions": DEFINITIONS.values()}
     )

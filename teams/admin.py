@@ -37,10 +37,15 @@ class PeriodListFilter(admin.SimpleListFilter):
     parameter_name = "period"
 
     def lookups(self, request, model_admin):
-        periods = Quota.objects.values_list("period", "period_start").distinct()
+        # Without its own order_by, DISTINCT would also cover the model's default ordering
+        # (team, rep) and list a period once per owner.
+        periods = (
+            Quota.objects.order_by("-period_start", "-period")
+            .values_list("period", "period_start")
+            .distinct()
+        )
         return [
-            (f"{kind}:{start.isoformat()}", period_label(kind, start))
-            for kind, start in sorted(periods, key=lambda p: (p[1], p[0]), reverse=True)
+            (f"{kind}:{start.isoformat()}", period_label(kind, start)) for kind, start in periods
         ]
 
     def queryset(self, request, queryset):
@@ -48,6 +53,14 @@ class PeriodListFilter(admin.SimpleListFilter):
             return queryset
         kind, _, start = self.value().partition(":")
         return queryset.filter(period=kind, period_start=start)
+
+
+class PeriodKindListFilter(admin.ChoicesFieldListFilter):
+    """Months or quarters: titled apart from the filter by one period."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "month or quarter"
 
 
 def period_label(kind: str, start) -> str:
@@ -61,7 +74,12 @@ class QuotaAdmin(admin.ModelAdmin):
     list_display = ["owner_name", "team", "period_label", "period_start", "period_end", "amount"]
     list_display_links = ["owner_name"]
     list_editable = ["amount"]
-    list_filter = [PeriodListFilter, "period", "team", "team__territory"]
+    list_filter = [
+        PeriodListFilter,
+        ("period", PeriodKindListFilter),
+        "team",
+        "team__territory",
+    ]
     list_select_related = ["team", "rep"]
     search_fields = ["team__name", "rep__username", "rep__first_name", "rep__last_name"]
     autocomplete_fields = ["rep"]

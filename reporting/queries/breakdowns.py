@@ -1,12 +1,11 @@
 """The breakdown table: rows per rep, team or territory summed from the deal cells."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from activities.models import ActivityType
-from reporting.metrics import METRIC_NAMES, ZERO, Metrics, Totals, ratio
+from reporting.metrics import METRIC_NAMES, Metrics, Totals, ratio
 from reporting.periods import local_today
 from reporting.queries.deals import (
     Cell,
@@ -16,7 +15,7 @@ from reporting.queries.deals import (
     open_deal_rows,
     totals_from,
 )
-from reporting.queries.quotas import QuotaRow, quota_rows, quotas_in
+from reporting.queries.quotas import Owner, QuotaFigure, QuotaRow, quota_figure, quota_rows
 from reporting.queries.scope import ReportScope, one_snapshot
 from teams.models import Team, User
 
@@ -78,14 +77,26 @@ class BreakdownRow:
     metrics: Metrics
     # The row's name for machines: a rep's username, a team's or territory's name.
     code: str = ""
+    # The quotas set for the row's period (see reporting.queries.quotas); None: none.
     quota: Decimal | None = None
+    # Some of the period, or someone in the row, has no quota: `quota` is not the row's.
+    quota_partial: bool = False
     activities: Counter = field(default_factory=Counter)
     depth: int = 0
     parent_key: str | None = None
 
     @property
+    def quota_coverage(self) -> str | None:
+        """ "whole", "partial", or None when no quota is set."""
+        if self.quota is None:
+            return None
+        return "partial" if self.quota_partial else "whole"
+
+    @property
     def attainment(self) -> Decimal | None:
-        """Won value ÷ quota."""
+        """Won value ÷ quota, when the quota is the whole row's."""
+        if self.quota_partial:
+            return None
         return ratio(self.metrics.won_value, self.quota)
 
     def value(self, name: str):
@@ -98,6 +109,13 @@ class BreakdownRow:
         if name in ActivityType.values:
             return self.activities[name]
         return self.metrics.value(name)
+
+
+def quota_fields(figure: QuotaFigure | None) -> dict:
+    """A quota figure as a row's `quota` and `quota_partial`."""
+    if figure is None:
+        return {"quota": None, "quota_partial": False}
+    return {"quota": figure.amount, "quota_partial": not figure.whole}
 
 
 @dataclass(frozen=True)
@@ -199,25 +217,37 @@ class ReportData:
             quota_rows(scope, [period]),
         )
 
-    @property
-    def period_quotas(self) -> list[QuotaRow]:
-        return quotas_in(self.quotas, self.scope.period)
+    def reps_carry_quotas(self, by: str) -> bool:
+        """Whether quotas are the reps' own (by rep, or a rep's scope) or the teams'."""
+        return by == Dimension.REP or self.scope.per_rep
 
-    def level_quotas(self) -> list[QuotaRow]:
-        """The reps' quotas in a rep's scope, else the teams' own."""
-        return [r for r in self.period_quotas if (r.rep_id is not None) == self.scope.per_rep]
+    def level_quotas(self, reps: bool) -> list[QuotaRow]:
+        return [r for r in self.quotas if (r.rep_id is not None) == reps]
+
+    @staticmethod
+    def cell_owner(cell: Cell, reps: bool) -> Owner:
+        """Whose quota covers a cell's figures: its rep's, or its team's."""
+        return ("rep", cell.person_id) if reps else ("team", cell.team_id)
+
+    def owners(self, reps: bool) -> set[Owner]:
+        """The reps or teams with figures in the report."""
+        return {self.cell_owner(cell, reps) for cell in self.current}
 
     def total(self, by: str) -> BreakdownRow:
         """The scope's figures; its quota is the quota column's: the reps' own by rep, else
-        the level's (see `level_quotas`)."""
+        the level's (see `reps_carry_quotas`)."""
         totals = sum(self.current.values(), Totals())
         activities = sum(self.activities.values(), Counter())
-        if by == Dimension.REP:
-            quotas = [r for r in self.period_quotas if r.rep_id is not None]
-        else:
-            quotas = self.level_quotas()
-        quota = sum((r.amount for r in quotas), ZERO) if quotas else None
-        return BreakdownRow("total", "Total", totals.metrics(), "total", quota, activities)
+        reps = self.reps_carry_quotas(by)
+        quota = quota_figure(self.level_quotas(reps), self.scope.period, self.owners(reps))
+        return BreakdownRow(
+            "total",
+            "Total",
+            totals.metrics(),
+            "total",
+            activities=activities,
+            **quota_fields(quota),
+        )
 
     def rows(self, by: str, sort: str = DEFAULT_SORT) -> list[BreakdownRow]:
         if by == Dimension.NONE:
@@ -226,30 +256,39 @@ class ReportData:
             return sorted_tree(self._territory_rows(), sort)
         return sorted_rows(self._flat_rows(by), sort)
 
-    def _group(self, key_of_cell, key_of_person) -> tuple[dict, dict]:
+    def _group(self, by: str, key_of_cell, key_of_person, key_of_quota) -> tuple[dict, ...]:
+        """Per row key: the totals, activities and quota of the cells, people and quotas
+        that `key_of_*` place in it (a territory's row also takes those of its children)."""
+        reps = self.reps_carry_quotas(by)
         totals: dict = defaultdict(Totals)
+        owners: dict = defaultdict(set)
         activities: dict = defaultdict(Counter)
+        quota_lists: dict = defaultdict(list)
         for cell, cell_totals in self.current.items():
             for key in key_of_cell(cell):
                 totals[key] += cell_totals
+                owners[key].add(self.cell_owner(cell, reps))
         for person_id, counts in self.activities.items():
             person = self.names.people.get(person_id, Person("", "", None, None))
             for key in key_of_person(person_id, person):
                 activities[key] += counts
-        return totals, activities
-
-    def _quotas_by(self, rows: Iterable[QuotaRow], key_of_quota) -> dict:
-        amounts: dict = defaultdict(lambda: ZERO)
-        for row in rows:
+        for row in self.level_quotas(reps):
             for key in key_of_quota(row):
-                amounts[key] += row.amount
-        return amounts
+                quota_lists[key].append(row)
+        period = self.scope.period
+        quotas = {
+            key: quota_figure(quota_lists.get(key, ()), period, owners.get(key, ()))
+            for key in totals.keys() | quota_lists.keys()
+        }
+        # A quota set for another part of the year makes no row.
+        quotas = {key: figure for key, figure in quotas.items() if figure or key in totals}
+        return totals, activities, quotas
 
     def _flat_rows(self, by: str) -> list[BreakdownRow]:
         if by == Dimension.REP:
-            totals, activities = self._group(lambda c: [c.person_id], lambda pk, _: [pk])
-            rep_quotas = [r for r in self.period_quotas if r.rep_id is not None]
-            quotas = self._quotas_by(rep_quotas, lambda q: [q.rep_id])
+            totals, activities, quotas = self._group(
+                by, lambda c: [c.person_id], lambda pk, _: [pk], lambda q: [q.rep_id]
+            )
 
             def label(key):
                 return self.names.person(key)
@@ -258,8 +297,9 @@ class ReportData:
                 return self.names.username(key)
 
         else:
-            totals, activities = self._group(lambda c: [c.team_id], lambda _, p: [p.team_id])
-            quotas = self._quotas_by(self.level_quotas(), lambda q: [q.team_id])
+            totals, activities, quotas = self._group(
+                by, lambda c: [c.team_id], lambda _, p: [p.team_id], lambda q: [q.team_id]
+            )
 
             def label(key):
                 return NO_TEAM if key is None else self.names.teams.get(key, f"#{key}")
@@ -273,8 +313,8 @@ class ReportData:
                 name=label(key),
                 code=code(key),
                 metrics=totals.get(key, Totals()).metrics(),
-                quota=quotas.get(key),
                 activities=activities.get(key, Counter()),
+                **quota_fields(quotas.get(key)),
             )
             for key in keys
         ]
@@ -285,10 +325,12 @@ class ReportData:
         def lineage(territory_id: int | None) -> list:
             return [None] if territory_id is None else tree.ancestors_and_self(territory_id)
 
-        totals, activities = self._group(
-            lambda c: lineage(c.territory_id), lambda _, p: lineage(p.territory_id)
+        totals, activities, quotas = self._group(
+            Dimension.TERRITORY,
+            lambda c: lineage(c.territory_id),
+            lambda _, p: lineage(p.territory_id),
+            lambda q: lineage(q.territory_id),
         )
-        quotas = self._quotas_by(self.level_quotas(), lambda q: lineage(q.territory_id))
         keys = set(totals) | set(activities) | set(quotas)
 
         def label(key):
@@ -300,12 +342,12 @@ class ReportData:
                 name=label(key),
                 code=label(key),
                 metrics=totals.get(key, Totals()).metrics(),
-                quota=quotas.get(key),
                 activities=activities.get(key, Counter()),
                 depth=0 if key is None else tree.depth(key),
                 parent_key=None
                 if key is None or tree.parents.get(key) is None
                 else f"territory:{tree.parents[key]}",
+                **quota_fields(quotas.get(key)),
             )
             for key in keys
         ]

@@ -19,7 +19,15 @@ from reporting.metrics import (
     round_half_up,
 )
 from reporting.periods import Period, local_today, next_months
-from reporting.queries.breakdowns import DEFAULT_SORT, Breakdown, Dimension, ReportData, valid_sort
+from reporting.queries.breakdowns import (
+    DEFAULT_SORT,
+    NO_TEAM,
+    Breakdown,
+    Dimension,
+    ReportData,
+    quota_fields,
+    valid_sort,
+)
 from reporting.queries.deals import (
     FunnelStage,
     activity_counts,
@@ -27,7 +35,7 @@ from reporting.queries.deals import (
     open_deal_rows,
     stage_history,
 )
-from reporting.queries.quotas import bucket_quota, month_quota, quota_rows
+from reporting.queries.quotas import Owner, QuotaRow, quota_figure, quota_owner, quota_rows
 from reporting.queries.scope import ReportScope, one_snapshot
 
 FORECAST_MONTHS = 3
@@ -61,25 +69,28 @@ class QuotaBar:
     quota: Decimal
     # The share of the quota the calendar says should be won by now.
     expected_share: Decimal
+    # The quota covers only some of the period: no attainment, no pace.
+    partial: bool = False
 
     @property
     def attainment(self) -> Decimal | None:
-        return ratio(self.won_value, self.quota)
+        return None if self.partial else ratio(self.won_value, self.quota)
 
     @property
-    def expected_value(self) -> Decimal:
+    def expected_value(self) -> Decimal | None:
+        if self.partial:
+            return None
         return round_half_up(Fraction(self.quota) * Fraction(self.expected_share), MONEY_PLACES)
 
     @property
     def is_behind(self) -> bool:
-        return self.won_value < self.expected_value
+        expected = self.expected_value
+        return expected is not None and self.won_value < expected
 
     @property
     def bar_percent(self) -> Decimal:
-        """The bar's width in percent of the track, capped at 100."""
-        if not self.quota:
-            return Decimal(100)
-        return min(Decimal(100), (self.attainment or ZERO) * 100)
+        """The bar's width in percent of the track, capped at 100 (0 without attainment)."""
+        return min(Decimal(100), (self.attainment or Decimal(0)) * 100)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,8 @@ class QuotaProgress:
     reps: list[QuotaBar]
     teams: list[QuotaBar]
     expected_share: Decimal
+    # The teams (or, in a rep's view, reps) with figures in the period but no quota for it.
+    without_quota: list[str]
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,7 @@ class ForecastMonth:
     weighted_value: Decimal
     won_value: Decimal
     quota: Decimal | None
+    quota_partial: bool = False
 
     @property
     def projected(self) -> Decimal:
@@ -105,7 +119,7 @@ class ForecastMonth:
 
     @property
     def coverage(self) -> Decimal | None:
-        return ratio(self.projected, self.quota)
+        return None if self.quota_partial else ratio(self.projected, self.quota)
 
 
 @dataclass(frozen=True)
@@ -120,6 +134,7 @@ class MonthFigure:
     period: Period
     won_value: Decimal
     quota: Decimal | None
+    quota_partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,32 +168,46 @@ class Dashboard:
 
 def quota_progress(data: ReportData, now: datetime) -> QuotaProgress:
     """Won value against quota for the period, per rep and per team, with the calendar pace."""
-    share = round_half_up(data.scope.period.elapsed(now), 4)
-    won_by_rep: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    won_by_team: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    period = data.scope.period
+    share = round_half_up(period.elapsed(now), 4)
+    won: dict[Owner, Decimal] = defaultdict(lambda: ZERO)
     for cell, totals in data.current.items():
-        won_by_rep[cell.person_id] += totals.won_value
-        won_by_team[cell.team_id] += totals.won_value
-    rep_quotas: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    team_quotas: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for row in data.period_quotas:
-        if row.rep_id is None:
-            team_quotas[row.team_id] += row.amount
-        else:
-            rep_quotas[row.rep_id] += row.amount
-    if data.scope.per_rep:
-        team_quotas.clear()
+        won[("rep", cell.person_id)] += totals.won_value
+        won[("team", cell.team_id)] += totals.won_value
+    quotas: dict[Owner, list[QuotaRow]] = defaultdict(list)
+    for row in data.quotas:
+        if row.rep_id is not None or not data.scope.per_rep:
+            quotas[quota_owner(row)].append(row)
 
-    def bars(quotas, won, name_of) -> list[QuotaBar]:
-        return sorted(
-            (QuotaBar(name_of(key), won[key], amount, share) for key, amount in quotas.items()),
-            key=lambda bar: (-(bar.attainment or 0), bar.name.lower()),
+    def name_of(owner: Owner) -> str:
+        kind, pk = owner
+        if pk is None:
+            return NO_TEAM
+        if kind == "rep":
+            return data.names.person(pk)
+        return data.names.teams.get(pk, f"#{pk}")
+
+    bars: dict[str, list[QuotaBar]] = {"rep": [], "team": []}
+    for owner, rows in quotas.items():
+        figure = quota_figure(rows, period)
+        if figure is not None:
+            bars[owner[0]].append(
+                QuotaBar(name_of(owner), won[owner], figure.amount, share, not figure.whole)
+            )
+    for listed in bars.values():
+        # Best attainment first; partial quotas, which have none, last.
+        listed.sort(
+            key=lambda bar: (bar.attainment is None, -(bar.attainment or 0), bar.name.lower())
         )
-
+    level_owners = data.owners(data.scope.per_rep)
     return QuotaProgress(
-        reps=bars(rep_quotas, won_by_rep, data.names.person),
-        teams=bars(team_quotas, won_by_team, lambda pk: data.names.teams.get(pk, f"#{pk}")),
+        reps=bars["rep"],
+        teams=bars["team"],
         expected_share=share,
+        without_quota=sorted(
+            (name_of(o) for o in level_owners if quota_figure(quotas.get(o, ()), period) is None),
+            key=str.lower,
+        ),
     )
 
 
@@ -227,7 +256,8 @@ def sales_dashboard(
         for name in METRIC_NAMES
     ]
     rep_rows = data.rows(Dimension.REP)
-    quota_level = [r for r in data.quotas if (r.rep_id is not None) == scope.per_rep]
+    quota_level = data.level_quotas(scope.per_rep)
+    owners = data.owners(scope.per_rep)
     forecast = Forecast(
         months=[
             ForecastMonth(
@@ -239,7 +269,7 @@ def sales_dashboard(
                     MONEY_PLACES,
                 ),
                 won_value=column_sum(closed_rows, "won_this_month") if i == 0 else ZERO,
-                quota=month_quota(quota_level, month),
+                **quota_fields(quota_figure(quota_level, month, owners)),
             )
             for i, month in enumerate(months)
         ],
@@ -258,7 +288,7 @@ def sales_dashboard(
             MonthFigure(
                 bucket,
                 column_sum(closed_rows, f"won_bucket_{i}"),
-                bucket_quota(quota_level, bucket),
+                **quota_fields(quota_figure(quota_level, bucket, owners)),
             )
             for i, bucket in enumerate(buckets)
         ],

@@ -81,8 +81,6 @@ def percent_of_track(share) -> str:
 def cell(row, key: str) -> str:
     """One figure of a breakdown row, formatted for its column."""
     value = row.value(key)
-    if key == "quota":
-        return money(value)
     if key == "attainment":
         return percent(value)
     if key in ActivityType.values:

@@ -1,5 +1,5 @@
 // Sales dashboard: draws the charts from the numbers the server wrote into #chart-data
-// (Chart.js from npm), and switches the period to "Custom dates" when a date is typed.
+// (Chart.js from npm), and keeps the period select and the dates from contradicting each other.
 // The tables beside each chart hold the same numbers; nothing here computes a figure.
 (function () {
   const charts = new Map();
@@ -73,13 +73,21 @@
 
   htmx.onLoad(draw);
 
-  // Runs before htmx serialises the form (capture phase), so the request asks for the dates.
+  // Runs before htmx serialises the form (capture phase): a typed date switches the period to
+  // custom dates, and a chosen preset clears the dates, so the request asks for one or the
+  // other. The server reads the form the same way without JavaScript (reporting/forms.py).
   document.addEventListener(
     "change",
     (event) => {
-      if (!event.target.matches("[data-custom-date]")) return;
-      const period = event.target.form.querySelector("[name=period]");
-      if (period) period.value = "custom";
+      const form = event.target.form;
+      if (!form || form.id !== "report-filters") return;
+      if (event.target.matches("[data-custom-date]")) {
+        form.querySelector("[name=period]").value = "custom";
+      } else if (event.target.name === "period" && event.target.value !== "custom") {
+        form.querySelectorAll("[data-custom-date]").forEach((input) => {
+          input.value = "";
+        });
+      }
     },
     true,
   );

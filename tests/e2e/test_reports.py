@@ -55,9 +55,8 @@ def test_a_manager_filters_with_htmx_and_the_url_follows(new_page, cast, wins):
         Preset.LAST_QUARTER, today=timezone.now().date(), tz=cast.manager_a.zoneinfo
     )
     expect(page.locator("#report-heading h2")).to_have_text(last_quarter.label)
-    expect(page).to_have_url(
-        f"{page.url.split('?')[0]}?period=last-quarter&start={this_quarter.start}&end={this_quarter.end}&pipeline=&team=&territory=&rep="
-    )
+    # The pushed URL holds the preset alone: no dates, no empty filters.
+    expect(page).to_have_url(f"{page.url.split('?')[0]}?period=last-quarter")
     expect(page.locator("#tile-won_value .tile-value")).to_have_text("0.00")
     assert page.evaluate("window.stillThisPage") is True
     # The charts are drawn again on the new fragment.
@@ -78,9 +77,47 @@ def test_typing_dates_switches_to_custom_dates(new_page, cast, wins):
     page.fill("#id_start", start.isoformat())
     page.fill("#id_end", end.isoformat())
     page.locator("#id_end").dispatch_event("change")
-    expect(page).to_have_url(re.compile(f"period=custom&start={start}&end={end}"))
+    expect(page).to_have_url(re.compile(rf"/reports/\?period=custom&start={start}&end={end}$"))
     expect(page.locator("#id_period")).to_have_value(Preset.CUSTOM)
     expect(page.locator("#tile-won_count .tile-value")).to_have_text("0")
+
+    # Choosing a preset then drops the custom dates from the URL; the inputs show its dates.
+    page.select_option("#id_period", Preset.THIS_MONTH)
+    this_month = preset_period(
+        Preset.THIS_MONTH, today=timezone.now().date(), tz=cast.admin.zoneinfo
+    )
+    expect(page).to_have_url(re.compile(r"/reports/\?period=this-month$"))
+    expect(page.locator("#id_start")).to_have_value(this_month.start.isoformat())
+    expect(page.locator("#tile-won_count .tile-value")).to_have_text("3")
+    page.go_back()
+    expect(page.locator("#id_period")).to_have_value(Preset.CUSTOM)
+
+
+def test_without_javascript_the_form_leads_to_a_clean_url(browser, live_server, cast, wins):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("#id_username", cast.manager_a.username)
+        page.fill("#id_password", "pw")
+        page.click("button[type=submit]")
+        page.goto("/reports/")
+        page.select_option("#id_period", Preset.LAST_YEAR)
+        page.get_by_role("button", name="Apply").click()
+        expect(page).to_have_url(re.compile(r"/reports/\?period=last-year$"))
+        last_year = timezone.now().year - 1
+        expect(page.locator("#report-heading h2")).to_have_text(str(last_year))
+        # Typed dates win over the preset the select still shows.
+        page.fill("#id_start", f"{last_year}-02-01")
+        page.fill("#id_end", f"{last_year}-02-28")
+        page.get_by_role("button", name="Apply").click()
+        expect(page).to_have_url(
+            re.compile(rf"/reports/\?period=custom&start={last_year}-02-01&end={last_year}-02-28$")
+        )
+        expect(page.locator("#report-heading h2")).to_have_text(f"February {last_year}")
+    finally:
+        context.close()
 
 
 def test_the_breakdown_switch_and_sorting_update_in_place(new_page, cast, wins):

@@ -62,25 +62,98 @@ def quotas_and_wins(cast, history, stages):
 def test_quota_and_attainment_per_rep_and_per_team(cast, quotas_and_wins):
     q1 = scope(cast.admin, "2026-01-01", "2026-03-31")
     by_rep = breakdown(q1, by="rep", sort="name")
-    assert [(r.name, r.quota, r.attainment) for r in by_rep.rows] == [
-        (str(cast.rep_a), D("6000.00"), D("0.5000")),
-        (str(cast.rep_a2), D("1500.00"), D("0.6667")),  # 1,000 / 1,500
-        (str(cast.rep_b), None, None),
+    assert [(r.name, r.quota, r.quota_coverage, r.attainment) for r in by_rep.rows] == [
+        (str(cast.rep_a), D("6000.00"), "whole", D("0.5000")),
+        # Only February has a quota: 1,500.00 is not Q1's quota, so no attainment.
+        (str(cast.rep_a2), D("1500.00"), "partial", None),
+        (str(cast.rep_b), None, None, None),
     ]
-    assert (by_rep.total.quota, by_rep.total.attainment) == (D("7500.00"), D("0.6000"))
+    # rep_a2's months without a quota and rep_b's won deal are not covered.
+    assert (by_rep.total.quota, by_rep.total.quota_coverage, by_rep.total.attainment) == (
+        D("7500.00"),
+        "partial",
+        None,
+    )
     by_team = breakdown(q1, by="team", sort="name")
-    assert [(r.name, r.quota, r.attainment) for r in by_team.rows] == [
-        ("Team A", D("10000.00"), D("0.4000")),  # 4,000 of 10,000
+    assert [(r.name, r.quota, r.quota_coverage, r.attainment) for r in by_team.rows] == [
+        ("Team A", D("10000.00"), "whole", D("0.4000")),  # 4,000 of 10,000
+        ("Team B", None, None, None),
+    ]
+    # Team B won 500.00 without a quota: 10,000.00 is not the quota of all that was won.
+    assert (by_team.total.quota, by_team.total.quota_coverage, by_team.total.attainment) == (
+        D("10000.00"),
+        "partial",
+        None,
+    )
+    # Seen by team A's manager, team A is all there is: the total is whole.
+    mine = breakdown(scope(cast.manager_a, "2026-01-01", "2026-03-31"), by="team")
+    assert (mine.total.quota, mine.total.quota_coverage, mine.total.attainment) == (
+        D("10000.00"),
+        "whole",
+        D("0.4000"),
+    )
+
+
+def test_a_quarter_of_three_monthly_quotas_is_whole(cast, quotas_and_wins):
+    for month, amount in [
+        ("2026-01-01", "100.00"),
+        ("2026-02-01", "200.00"),
+        ("2026-03-01", "700.00"),
+    ]:
+        make_quota(team=cast.team_b, amount=amount, start=month, kind=PeriodKind.MONTH)
+    by_team = breakdown(scope(cast.admin, "2026-01-01", "2026-03-31"), by="team", sort="name")
+    assert [(r.name, r.quota, r.quota_coverage, r.attainment) for r in by_team.rows] == [
+        ("Team A", D("10000.00"), "whole", D("0.4000")),
+        ("Team B", D("1000.00"), "whole", D("0.5000")),
+    ]
+    assert (by_team.total.quota, by_team.total.quota_coverage, by_team.total.attainment) == (
+        D("11000.00"),
+        "whole",
+        D("0.4091"),  # 4,500 / 11,000
+    )
+    # Two of those months: their own quotas, and team A's two thirds of its quarter.
+    two_months = breakdown(scope(cast.admin, "2026-01-01", "2026-02-28"), by="team", sort="name")
+    assert [(r.name, r.quota, r.quota_coverage) for r in two_months.rows] == [
+        ("Team A", D("6666.66"), "whole"),  # 3,333.33 twice
+        ("Team B", D("300.00"), "whole"),
+    ]
+
+
+def test_a_period_not_made_of_whole_months_has_a_partial_quota(cast, quotas_and_wins):
+    # 1 January to 15 February: January's share counts, half of February has no quota.
+    by_team = breakdown(scope(cast.admin, "2026-01-01", "2026-02-15"), by="team", sort="name")
+    assert [(r.name, r.quota, r.quota_coverage, r.attainment) for r in by_team.rows] == [
+        ("Team A", D("3333.33"), "partial", None),
+        ("Team B", None, None, None),
+    ]
+    # Less than a month: no quota at all.
+    days = breakdown(scope(cast.admin, "2026-01-05", "2026-01-25"), by="team", sort="name")
+    assert [(r.name, r.quota, r.attainment) for r in days.rows] == [
+        ("Team A", None, None),
         ("Team B", None, None),
     ]
-    assert (by_team.total.quota, by_team.total.attainment) == (D("10000.00"), D("0.4500"))
 
 
-def test_a_month_has_no_quota_when_only_a_quarterly_one_is_set(cast, quotas_and_wins):
+def test_a_month_without_its_own_quota_has_a_third_of_its_quarters(cast, quotas_and_wins):
     february = breakdown(scope(cast.admin, "2026-02-01", "2026-02-28"), by="rep", sort="name")
-    # rep_a's quarterly quota does not lie inside February (and rep_a won nothing then).
-    assert [(r.name, r.quota, r.attainment) for r in february.rows] == [
-        (str(cast.rep_a2), D("1500.00"), D("0.6667")),
+    # The same month's quota as the forecast and the chart: rep_a's monthly quota is
+    # January's, so February has a third of the quarter's 6,000.00.
+    assert [(r.name, r.quota, r.quota_coverage, r.attainment) for r in february.rows] == [
+        (str(cast.rep_a), D("2000.00"), "whole", D("0.0000")),
+        (str(cast.rep_a2), D("1500.00"), "whole", D("0.6667")),
+    ]
+    january = breakdown(scope(cast.admin, "2026-01-01", "2026-01-31"), by="rep", sort="name")
+    assert [(r.name, r.quota, r.attainment) for r in january.rows] == [
+        (str(cast.rep_a), D("2000.00"), D("1.5000")),  # its own monthly quota
+        (str(cast.rep_b), None, None),
+    ]
+
+
+def test_territory_rows_are_partial_when_a_team_in_them_has_no_quota(cast, quotas_and_wins):
+    rows = breakdown(scope(cast.admin, "2026-01-01", "2026-03-31"), by="territory", sort="name")
+    assert [(r.name, r.quota, r.quota_coverage, r.attainment) for r in rows.rows] == [
+        ("East", D("10000.00"), "whole", D("0.4000")),
+        ("West", None, None, None),
     ]
 
 
@@ -96,10 +169,25 @@ def test_quota_bars_mark_who_is_behind_the_calendar(cast, quotas_and_wins):
     ] == [
         ("Team A", D("4000.00"), D("10000.00"), D("5000.00"), True),
     ]
-    assert [(b.name, b.expected_value, b.is_behind) for b in progress.reps] == [
-        (str(cast.rep_a2), D("750.00"), False),  # 66.7 %: listed first
-        (str(cast.rep_a), D("3000.00"), False),  # exactly on pace
+    assert [(b.name, b.expected_value, b.is_behind, b.partial) for b in progress.reps] == [
+        (str(cast.rep_a), D("3000.00"), False, False),  # exactly on pace
+        # A quota for February only: neither attainment nor pace, listed last.
+        (str(cast.rep_a2), None, False, True),
     ]
+    assert progress.reps[1].attainment is None
+    # Team B won 500.00 with no quota: said so, not drawn as a bar.
+    assert progress.without_quota == ["Team B"]
+
+
+def test_a_zero_quota_gives_no_attainment(cast, quotas_and_wins):
+    make_quota(team=cast.team_b, amount="0.00", start="2026-01-01")
+    report = sales_dashboard(
+        scope(cast.admin, "2026-01-01", "2026-03-31"), by="team", now=at("2026-02-15")
+    )
+    team_b = next(b for b in report.quota_progress.teams if b.name == "Team B")
+    assert (team_b.quota, team_b.attainment, team_b.bar_percent) == (D("0.00"), None, D("0"))
+    row = next(r for r in report.breakdown.rows if r.name == "Team B")
+    assert (row.quota, row.attainment) == (D("0.00"), None)
 
 
 def test_a_rep_sees_their_own_quota_only(cast, quotas_and_wins):
@@ -109,7 +197,9 @@ def test_a_rep_sees_their_own_quota_only(cast, quotas_and_wins):
     assert report.quota_progress.teams == []
     assert [b.name for b in report.quota_progress.reps] == [str(cast.rep_a)]
     # Their team row carries their own quota, not the team's.
-    assert [(r.name, r.quota) for r in report.breakdown.rows] == [("Team A", D("6000.00"))]
+    assert [(r.name, r.quota, r.quota_coverage) for r in report.breakdown.rows] == [
+        ("Team A", D("6000.00"), "whole")
+    ]
 
 
 def test_a_manager_sees_their_teams_quotas(cast, quotas_and_wins):
@@ -118,10 +208,12 @@ def test_a_manager_sees_their_teams_quotas(cast, quotas_and_wins):
     )
     assert [b.name for b in report.quota_progress.teams] == ["Team A"]
     assert sorted(b.name for b in report.quota_progress.reps) == [str(cast.rep_a), str(cast.rep_a2)]
+    assert report.quota_progress.without_quota == []
     other = sales_dashboard(
         scope(cast.manager_b, "2026-01-01", "2026-03-31"), by="rep", now=at("2026-02-15")
     )
     assert other.quota_progress.teams == other.quota_progress.reps == []
+    assert other.quota_progress.without_quota == ["Team B"]
 
 
 def test_forecast_of_this_month_and_the_next_two(cast, history, stages):
@@ -171,6 +263,39 @@ def test_forecast_of_this_month_and_the_next_two(cast, history, stages):
         ("Feb 2026", D("700.00"), D("3000.00")),
         ("Mar 2026", D("0.00"), D("3000.00")),
     ]
+
+
+def test_forecast_and_chart_months_missing_a_teams_quota_are_partial(cast, history, stages):
+    for owner, expected in [(cast.rep_a, "2026-02-20"), (cast.rep_b, "2026-03-10")]:
+        history.create(
+            owner=owner,
+            stage=stages["Proposal"],
+            value="1000.00",
+            when="2026-01-05",
+            expected_close_date=at(expected).date(),
+        )
+    make_quota(team=cast.team_a, amount="9000.00", start="2026-01-01")
+    make_quota(team=cast.team_b, amount="500.00", start="2026-03-01", kind=PeriodKind.MONTH)
+    report = sales_dashboard(
+        scope(cast.admin, "2026-01-01", "2026-03-31"), by="team", now=at("2026-02-15")
+    )
+    # Team B has open deals but a quota for March only.
+    assert [
+        (m.month.short_label, m.quota, m.quota_partial, m.coverage) for m in report.forecast.months
+    ] == [
+        ("Feb 2026", D("3000.00"), True, None),
+        ("Mar 2026", D("3500.00"), False, D("0.1429")),  # 500 weighted / 3,500
+        ("Apr 2026", None, False, None),
+    ]
+    assert [(m.period.short_label, m.quota, m.quota_partial) for m in report.won_by_month] == [
+        ("Jan 2026", D("3000.00"), True),
+        ("Feb 2026", D("3000.00"), True),
+        ("Mar 2026", D("3500.00"), False),
+    ]
+    # The chart draws no quota it cannot stand behind.
+    from reporting.views import chart_data
+
+    assert chart_data(report)["wonByMonth"]["quota"] == [None, None, "3500.00"]
 
 
 @pytest.fixture

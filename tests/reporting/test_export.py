@@ -53,16 +53,16 @@ def test_the_csv_has_a_header_the_rows_and_the_total_in_plain_numbers(client, ca
     assert rows[0] == [
         "team", "open_deals", "open_value", "weighted_value", "won_count", "lost_count",
         "won_value", "avg_deal_size", "win_rate", "cycle_days", "velocity", "quota",
-        "attainment", "call", "email", "meeting", "task", "deadline",
+        "quota_coverage", "attainment", "call", "email", "meeting", "task", "deadline",
     ]  # fmt: skip
     # Team A: the cast's two open deals (1,000.00 each in Lead, 10 %) and one deal won after
     # 10.5 days; no currency symbols, no thousands separators, "" for no value.
     assert rows[1] == [
         "Team A", "2", "2000.00", "200.00", "1", "0", "1234567.89", "1234567.89", "1.0",
-        "10.5", "235155.79", "2000000.00", "0.6173", "0", "0", "1", "0", "0",
+        "10.5", "235155.79", "2000000.00", "whole", "0.6173", "0", "0", "1", "0", "0",
     ]  # fmt: skip
     assert rows[2] == [
-        "Team B", "1", "1000.00", "100.00", "0", "1", "0.00", "", "0.0", "", "", "", "",
+        "Team B", "1", "1000.00", "100.00", "0", "1", "0.00", "", "0.0", "", "", "", "", "",
         "0", "0", "0", "0", "0",
     ]  # fmt: skip
     assert rows[3][:7] == ["total", "3", "3000.00", "300.00", "1", "1", "1234567.89"]
@@ -81,3 +81,24 @@ def test_invalid_filters_give_a_400_with_the_reason(client, cast):
     response = client.get(URL, {"period": "custom", "start": "2026-03-01"})
     assert response.status_code == 400
     assert response.content.decode() == "Give both a start and an end date."
+
+
+@pytest.fixture
+def hostile_names(cast):
+    """A team and a rep whose names a spreadsheet would run as formulas."""
+    cast.team_a.name = '=HYPERLINK("http://evil")'
+    cast.team_a.save()
+    cast.rep_b.username = cast.rep_b.first_name = "+cmd"
+    cast.rep_b.save()
+
+
+def test_names_that_look_like_formulas_are_neutralised_and_numbers_stay_numbers(
+    client, cast, q1_deals, hostile_names
+):
+    client.force_login(cast.admin)
+    by_team = read(client.get(URL, {**Q1, "by": "team", "sort": "name"}))
+    assert [row[0] for row in by_team[1:]] == ['\'=HYPERLINK("http://evil")', "Team B", "total"]
+    assert by_team[1][1:4] == ["2", "2000.00", "200.00"]
+    by_rep = read(client.get(URL, {**Q1, "by": "rep", "sort": "name"}))
+    assert "'+cmd" in [row[0] for row in by_rep]
+    assert not any(cell.startswith("'") for row in by_rep for cell in row[1:])

@@ -13,7 +13,9 @@ from tests.reporting.conftest import History
 KEYS = [
     "group", "open_deals", "open_value", "weighted_value", "won_count", "lost_count",
     "won_value", "avg_deal_size", "win_rate", "cycle_days", "velocity",
+    "quota", "quota_coverage", "attainment",
 ]  # fmt: skip
+NO_QUOTA = {"quota": None, "quota_coverage": None, "attainment": None}
 pytestmark = pytest.mark.django_db
 
 
@@ -67,6 +69,7 @@ def test_json_by_territory_with_money_as_strings_and_a_total(cast, q1_deals):
             "win_rate": 0.5,
             "cycle_days": 10.5,
             "velocity": "285.71",  # 2 x 3,000 x 0.5 / 10.5
+            **NO_QUOTA,
         },
         {
             "group": "West",
@@ -80,6 +83,7 @@ def test_json_by_territory_with_money_as_strings_and_a_total(cast, q1_deals):
             "win_rate": 1.0,
             "cycle_days": 31.0,
             "velocity": "32.26",  # 999.99 / 31
+            **NO_QUOTA,
         },
         {
             "group": "total",
@@ -93,6 +97,7 @@ def test_json_by_territory_with_money_as_strings_and_a_total(cast, q1_deals):
             "win_rate": 0.6667,
             "cycle_days": 20.8,  # (10.5 + 31) / 2 = 20.75
             "velocity": "192.77",  # 3 x 1,999.995 x 2/3 / 20.75 = 192.770...
+            **NO_QUOTA,
         },
     ]
 
@@ -112,6 +117,7 @@ def test_by_none_prints_only_the_total_and_empty_figures_are_null(cast):
             "win_rate": None,
             "cycle_days": None,
             "velocity": None,
+            **NO_QUOTA,
         }
     ]
 
@@ -147,3 +153,49 @@ def test_bad_input_fails_with_a_message(cast):
         report("--start", "2026-03-01", "--end", "2026-01-31")
     with pytest.raises(CommandError, match="not a date"):
         report("--start", "2026-02-30", "--end", "2026-03-31")
+
+
+def test_csv_neutralises_names_that_look_like_formulas(cast, q1_deals):
+    cast.team_a.name = '=HYPERLINK("http://evil")'
+    cast.team_a.save()
+    cast.rep_b.username = "+cmd"
+    cast.rep_b.save()
+    args = ["--start", "2026-01-01", "--end", "2026-03-31", "--format", "csv"]
+    by_team = list(csv.DictReader(io.StringIO(report(*args, "--by", "team"))))
+    assert [row["group"] for row in by_team] == ['\'=HYPERLINK("http://evil")', "Team B", "total"]
+    by_rep = list(csv.DictReader(io.StringIO(report(*args, "--by", "rep"))))
+    # Rows are sorted by the rep's name (Rep_B), the group is the username.
+    assert [row["group"] for row in by_rep] == ["rep_a", "rep_a2", "'+cmd", "total"]
+    assert by_rep[2]["won_value"] == "999.99"
+    # JSON is data, not a spreadsheet: names are written as they are.
+    records = json.loads(report("--start", "2026-01-01", "--end", "2026-03-31", "--by", "rep"))
+    assert records[2]["group"] == "+cmd"
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("9999-12-31", "9999-12-31"),
+        ("0001-01-01", "0001-01-01"),
+        ("0001-01-01", "2026-12-31"),
+        ("2026-01-01", "9999-12-31"),
+    ],
+)
+@pytest.mark.parametrize("username", [None, "rep_a"])
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_dates_outside_the_supported_range_fail_with_a_message(
+    cast, settings, start, end, username, tz
+):
+    settings.TIME_ZONE = tz
+    cast.rep_a.time_zone = tz
+    cast.rep_a.save()
+    extra = ["--as", username] if username else []
+    with pytest.raises(CommandError, match="from 1 January 1900 to 31 December 2200"):
+        report("--start", start, "--end", end, *extra)
+
+
+@pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_the_whole_supported_range_is_reported(cast, settings, tz):
+    settings.TIME_ZONE = tz
+    for fmt in ["json", "csv"]:
+        assert "total" in report("--start", "1900-01-01", "--end", "2200-12-31", "--format", fmt)

@@ -193,3 +193,36 @@ def test_non_admins_cannot_reach_the_admin(client, cast):
     client.force_login(cast.manager_a)
     response = client.get(reverse("admin:teams_quota_changelist"))
     assert response.status_code == 302
+
+
+def test_admin_period_filter_lists_each_period_once_newest_first(client, cast):
+    for rep in (None, cast.rep_a, cast.rep_a2):
+        for kind, start in [
+            (PeriodKind.QUARTER, date(2026, 7, 1)),
+            (PeriodKind.QUARTER, date(2026, 10, 1)),
+            (PeriodKind.MONTH, date(2026, 10, 1)),
+            (PeriodKind.MONTH, date(2026, 11, 1)),
+        ]:
+            Quota.objects.create(
+                team=cast.team_a, rep=rep, period=kind, period_start=start, amount=Decimal("1")
+            )
+    client.force_login(cast.admin)
+    page = client.get(reverse("admin:teams_quota_changelist"))
+    assert page.status_code == 200
+    by_period = page.context["cl"].filter_specs[0]
+    assert [label for _, label in by_period.lookup_choices] == [
+        "2026-11",
+        "2026 Q4",
+        "2026-10",
+        "2026 Q3",
+    ]
+    # The filter on the kind of period has a title of its own.
+    assert [spec.title for spec in page.context["cl"].filter_specs] == [
+        "period",
+        "month or quarter",
+        "team",
+        "territory",
+    ]
+    assert page.text.count("By period") == 1
+    filtered = client.get(reverse("admin:teams_quota_changelist"), {"period": "month:2026-10-01"})
+    assert filtered.context["cl"].result_count == 3

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from reporting.exports import command_csv, command_json
-from reporting.periods import Period
+from reporting.periods import DAY_RANGE_MESSAGE, Period, in_supported_range
 from reporting.queries import Dimension, breakdown, report_scope
 from teams.models import User
 
@@ -58,6 +58,8 @@ class Command(BaseCommand):
             if viewer is None:
                 raise CommandError(f"No active user {username!r}.")
             tz = viewer.zoneinfo
+        if not in_supported_range(start, end):
+            raise CommandError(f"--start and --end: {DAY_RANGE_MESSAGE}")
         if end < start:
             raise CommandError("--end is before --start.")
         scope = report_scope(viewer, period=Period(start, end, tz), currency=currency.upper())

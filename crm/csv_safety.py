@@ -1,0 +1,36 @@
+"""CSV files that are safe to open in a spreadsheet: every CSV the CRM writes goes through here.
+
+Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return
+before one) as a formula, so a rep or team named `=HYPERLINK(...)` would run in the reader's
+spreadsheet. As OWASP advises (CSV injection), such text gets a leading apostrophe, which
+spreadsheets show as plain text. Numbers are written by our own code and are left as numbers;
+only text, which may come from users, is neutralised.
+"""
+
+import csv
+from collections.abc import Iterable
+from typing import IO, Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A cell's value, with an apostrophe before text a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """`csv.writer` whose rows are neutralised cell by cell."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([neutralise(value) for value in row])
+
+
+def safe_writer(stream: IO[str]) -> SafeWriter:
+    """A CSV writer (Unix line ends) that neutralises formula-like text in every row."""
+    return SafeWriter(stream)
