@@ -52,7 +52,9 @@ from activities.models import (
     Reminder,
     ReminderState,
 )
-from activities.queries import DigestContent, digest_for
+from activities.queries import DigestContent, digest_for, page_url_of
+from leads.models import Lead
+from leads.services import lead_activity_changed
 from pipeline.models import Deal
 from teams.models import User
 
@@ -117,7 +119,8 @@ def stored_due_date(*, due_date: date, due_at: datetime | None, assignee: User) 
 @transaction.atomic
 def activity_create(
     *,
-    deal: Deal,
+    deal: Deal | None = None,
+    lead: Lead | None = None,
     actor: User,
     type: str,
     subject: str,
@@ -128,9 +131,10 @@ def activity_create(
     reminder_offset: int | None = None,
     note: str = "",
 ) -> Activity:
-    """Schedule an activity on `deal` and arm its reminder."""
+    """Schedule an activity on `deal` (or `lead`) and arm its reminder."""
     activity = Activity.objects.create(
         deal=deal,
+        lead=lead,
         type=type,
         subject=subject,
         note=note,
@@ -142,6 +146,7 @@ def activity_create(
         created_by=actor,
     )
     reminder_sync(activity=activity)
+    lead_activity_changed(activity=activity)
     return activity
 
 
@@ -173,6 +178,7 @@ def activity_update(
     locked.reminder_offset = reminder_offset
     locked.save()
     reminder_sync(activity=locked)
+    lead_activity_changed(activity=locked)
     return locked
 
 
@@ -185,6 +191,7 @@ def activity_complete(*, activity: Activity, actor: User, now: datetime | None =
         )
         if completed:
             reminders_cancel(activity=activity)
+            lead_activity_changed(activity=activity)
     activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
     return bool(completed)
 
@@ -198,6 +205,7 @@ def activity_reopen(*, activity: Activity, actor: User) -> bool:
         activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
         if reopened:
             reminder_sync(activity=activity)
+            lead_activity_changed(activity=activity)
     return bool(reopened)
 
 
@@ -214,6 +222,7 @@ def activity_delete(*, activity: Activity, actor: User) -> None:
     )
     reminders_cancel(activity=activity)
     Activity.objects.filter(pk=activity.pk).delete()
+    lead_activity_changed(activity=activity)
 
 
 # Reminders -------------------------------------------------------------------------------
@@ -335,7 +344,7 @@ def reminders_notify(
     with transaction.atomic():
         reminders = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("activity__deal", "recipient")
+            .select_related("activity__deal", "activity__lead", "recipient")
             .filter(
                 pk__in=reminder_ids,
                 state__in=[*ARMED_STATES, ReminderState.SENDING],
@@ -365,6 +374,7 @@ def reminders_notify(
                     recipient=recipient,
                     reminder=reminder,
                     deal=activity.deal,
+                    lead=activity.lead,
                     activity=activity,
                     text=text,
                     created_at=now,
@@ -413,7 +423,7 @@ def when_text(activity: Activity, tz: ZoneInfo) -> str:
 
 def reminder_text(activity: Activity, *, tz: ZoneInfo) -> str:
     return (
-        f"{activity.get_type_display()}: {activity.subject} · {activity.deal.title} · "
+        f"{activity.get_type_display()}: {activity.subject} · {activity.about.title} · "
         f"due {when_text(activity, tz)}"
     )
 
@@ -436,9 +446,7 @@ def reminder_email(reminder: Reminder, *, text: str) -> EmailMessage:
                 "activity": activity,
                 "recipient": recipient,
                 "when": when_text(activity, recipient.zoneinfo),
-                "deal_url": absolute_url(
-                    reverse("pipeline:deal-detail", args=[activity.deal_id]) + "#activities"
-                ),
+                "deal_url": absolute_url(page_url_of(activity.about) + "#activities"),
                 "agenda_url": absolute_url(reverse("activities:activity-list")),
                 "profile_url": absolute_url(reverse("profile")),
             },

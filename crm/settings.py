@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "teams",
     "contacts",
     "pipeline",
+    "leads",
     "reporting",
     "activities",
     "django.contrib.admin",
