@@ -10,6 +10,7 @@ from reporting.exports import write_breakdown_csv
 from reporting.forms import ReportFilterForm
 from reporting.metrics import DEFINITIONS
 from reporting.queries import Breakdown, Dashboard, Dimension, breakdown, sales_dashboard
+from reporting.queries.leads import lead_figures
 
 BREAKDOWN_COLUMNS = [
     ("open_deals", "In pipeline"),
@@ -93,6 +94,7 @@ def dashboard(request):
             "report": report,
             "columns": breakdown_columns(report.breakdown),
             "charts": chart_data(report),
+            "lead_figures": lead_figures(report.scope),
         }
     if request.htmx:
         return render(request, "reporting/dashboard.html#dashboard", context)
