@@ -134,14 +134,15 @@ class LeadFilters:
 
 
 def search_condition(text: str) -> Q:
-    """Title, organization name or contact name (first, last or both) containing `text`.
+    """Title, organization name or contact name (first, last or both) containing `text`; a
+    contact's organization counts too.
 
     Organizations and contacts are matched first and leads by their ids: no join per lead.
     """
     organizations = Organization.objects.filter(name__icontains=text).values("pk")
     contacts = (
         Contact.objects.annotate(full_name=Concat("first_name", Value(" "), "last_name"))
-        .filter(full_name__icontains=text)
+        .filter(Q(full_name__icontains=text) | Q(organization__in=organizations))
         .values("pk")
     )
     return Q(title__icontains=text) | Q(organization__in=organizations) | Q(contact__in=contacts)
