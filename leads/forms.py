@@ -78,6 +78,8 @@ class LeadForm(BootstrapFormMixin, forms.ModelForm):
         widgets = {"labels": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, user, **kwargs):
+        # Ids of its own: the inbox's filters, on the same page, have fields of the same names.
+        kwargs.setdefault("auto_id", "lead-%s")
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = assignable_owners(user).order_by("first_name", "last_name")
         self.fields["owner"].initial = user.pk

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from leads.models import Lead, LeadLabel, LeadSource
+from tests.activities.conftest import dispatch, dispatch_digests, eager_celery  # noqa: F401
 from tests.conftest import VISIBILITY
 from tests.leads.factories import make_lead
 

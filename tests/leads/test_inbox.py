@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from contacts.models import Contact, Organization
-from leads.models import Lead, LeadStatus
+from leads.models import Lead
 from leads.queries import INBOX_PAGE, Cursor
 from leads.services import lead_disqualify
 from tests.conftest import TRANSACTION_CONTROL
