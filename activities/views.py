@@ -107,7 +107,7 @@ def lead_activity_create(request, lead_id: int):
     return schedule(request, lead_for_user(request.user, lead_id, write=True))
 
 
-def schedule(request: HttpRequest, deal: Deal | Lead) -> HttpResponse:
+def schedule(request, deal: Deal | Lead) -> HttpResponse:
     """Schedule an activity on a deal or a lead the user may change."""
     completed = completed_activity(request, deal)
     data = request.POST if request.method == "POST" else None

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from contacts.models import Contact, Organization
@@ -29,14 +31,14 @@ class LeadFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, data, *, options: InboxOptions):
         super().__init__(data)
         self.options = options
-        self.fields["source"].choices = [("", "All sources")] + [
+        self.choice_field("source").choices = [("", "All sources")] + [
             (s.pk, s.name) for s in options.sources
         ]
-        self.fields["label"].choices = [("", "All labels")] + [
+        self.choice_field("label").choices = [("", "All labels")] + [
             (label.pk, label.name) for label in options.labels
         ]
         if options.owners:
-            self.fields["owner"].choices = [("", "Everyone")] + [
+            self.choice_field("owner").choices = [("", "Everyone")] + [
                 (u.pk, str(u)) for u in options.owners
             ]
         else:
@@ -44,6 +46,9 @@ class LeadFilterForm(BootstrapFormMixin, forms.Form):
         self.fields["q"].widget.attrs.update(
             placeholder="Title, organization or contact", type="search"
         )
+
+    def choice_field(self, name: str) -> forms.TypedChoiceField:
+        return cast(forms.TypedChoiceField, self.fields[name])
 
     def filters(self) -> LeadFilters:
         """The valid filters; an invalid one (a crafted id, say) is left out, never trusted."""
@@ -90,6 +95,9 @@ class LeadForm(BootstrapFormMixin, forms.ModelForm):
         else:
             sources = sources.filter(is_active=True)
         self.fields["source"].queryset = sources
+        self.fields["source"].empty_label = "Choose a source"
+        self.fields["organization"].empty_label = "None"
+        self.fields["contact"].empty_label = "None"
         self.fields["source"].help_text = "Admins add sources and set their score weights."
         self.fields["organization"].queryset = Organization.objects.order_by("name")
         self.fields["contact"].queryset = Contact.objects.select_related("organization")

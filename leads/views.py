@@ -149,7 +149,7 @@ def lead_qualify(request, lead_id: int):
     form = QualifyForm(request.POST)
     detail_url = reverse("leads:lead-detail", args=[lead.pk])
     if not form.is_valid():
-        errors = " ".join(e for errors in form.errors.values() for e in errors)
+        errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
         messages.error(request, f"The lead was not qualified: {errors}")
         return redirect(detail_url)
     try:

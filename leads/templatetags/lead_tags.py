@@ -7,7 +7,7 @@ register = template.Library()
 # Where a score turns from grey to amber to green on the badges.
 WARM, HOT = 30, 60
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     LeadStatus.OPEN: "primary",
     LeadStatus.QUALIFIED: "success",
     LeadStatus.DISQUALIFIED: "secondary",
