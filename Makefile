@@ -12,7 +12,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crm_bench
 WORKER := $(BIN)/celery -A crm worker --beat --loglevel=INFO --concurrency=1 \
 	--schedule=var/celerybeat-schedule --without-gossip --without-mingle --without-heartbeat
 
-.PHONY: install run serve worker test lint bench clean
+.PHONY: install run serve worker test lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
 
 # Benchmarks run on PostgreSQL in their own database (they replace its data).
 bench: install

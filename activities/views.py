@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +27,7 @@ from activities.queries import (
     page_url_of,
     unread_notification_count,
 )
-from crm.http import parse_id, safe_next, toast
+from crm.http import AuthenticatedHttpRequest, parse_id, safe_next, toast
 from leads.access import lead_for_user
 from leads.models import Lead
 from pipeline.access import deal_for_user
@@ -39,7 +39,7 @@ def deal_url(deal: Deal | Lead) -> str:
     return page_url_of(deal) + "#activities"
 
 
-def render_panel(request: HttpRequest, deal: Deal | Lead, **extra) -> HttpResponse:
+def render_panel(request: AuthenticatedHttpRequest, deal: Deal | Lead, **extra) -> HttpResponse:
     """The activity panel of a deal's or a lead's page, re-read from the database (what htmx
     swaps in). A lead's score counts its activities, so its page is told to redraw it."""
     if isinstance(deal, Lead):
@@ -69,7 +69,7 @@ def is_on(activity: Activity, about: Deal | Lead) -> bool:
     return activity.deal_id == about.pk
 
 
-def completed_activity(request: HttpRequest, deal: Deal | Lead) -> Activity | None:
+def completed_activity(request: AuthenticatedHttpRequest, deal: Deal | Lead) -> Activity | None:
     """The activity named by ?after= (just completed on this deal or lead), offered a next step."""
     after = parse_id(request.POST.get("after") or request.GET.get("after"))
     if after is None:
@@ -111,6 +111,7 @@ def schedule(request, deal: Deal | Lead) -> HttpResponse:
     """Schedule an activity on a deal or a lead the user may change."""
     completed = completed_activity(request, deal)
     data = request.POST if request.method == "POST" else None
+    form: ActivityForm
     if completed is not None:
         form = NextStepForm(data, about=deal, user=request.user, completed=completed)
     else:
@@ -206,7 +207,7 @@ def activity_delete(request, activity_id: int):
 # /activities/ ----------------------------------------------------------------------------
 
 
-def agenda_context(request: HttpRequest, params: QueryDict, **extra) -> dict:
+def agenda_context(request: AuthenticatedHttpRequest, params: QueryDict, **extra) -> dict:
     person = request.user
     person_id = params.get("person", "")
     if person_id and person_id != str(request.user.pk):

@@ -1,7 +1,16 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 
+# The mixin only ever sits in front of a Form or ModelForm; telling mypy so types its
+# use of fields, errors and full_clean.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class BootstrapFormMixin:
+
+class BootstrapFormMixin(_FormBase):
     """Give every widget the Bootstrap class it needs, and mark fields with errors."""
 
     def __init__(self, *args, **kwargs) -> None:

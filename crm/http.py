@@ -4,9 +4,17 @@ User input arrives as text: ids and numbers are parsed here and nowhere else, so
 value (`²`, `1e9`, a 40-digit number, `-0`) is refused the same way on every URL.
 """
 
+import ipaddress
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import trigger_client_event
+
+if TYPE_CHECKING:
+    from teams.models import User
+
 
 # Ids are BIGINT (DEFAULT_AUTO_FIELD); anything larger cannot name a row.
 MAX_ID = 2**63 - 1
@@ -51,3 +59,27 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 def toast(response: HttpResponse, message: str, level: str = "success") -> HttpResponse:
     """Ask the page to show `message` as a toast (static/js/app.js listens for "toast")."""
     return trigger_client_event(response, "toast", {"message": message, "level": level})
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's IP address: REMOTE_ADDR, or what our own proxies put in X-Forwarded-For.
+
+    Only the entry appended by the nearest of TRUSTED_PROXY_COUNT proxies is believed; the
+    ones before it are whatever the client sent. None when no valid address is found.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(hops) >= proxies and hops[-proxies]:
+            address = hops[-proxies]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The type of a request that reached a view: LoginRequiredMiddleware let only users in."""
+
+    user: "User"

@@ -36,7 +36,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 class DealStageChangeInline(admin.TabularInline):
     model = DealStageChange
-    fields = ["changed_at", "from_stage", "from_status", "to_stage", "to_status", "changed_by"]
+    fields = ("changed_at", "from_stage", "from_status", "to_stage", "to_status", "changed_by")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -209,7 +209,9 @@ def seed_demo(*, deal_count: int = DEAL_COUNT) -> DemoSummary:
 
     territories: dict[str, Territory] = {}
     for name, parent in TERRITORIES:
-        territories[name] = Territory.objects.create(name=name, parent=territories.get(parent))
+        territories[name] = Territory.objects.create(
+            name=name, parent=territories[parent] if parent else None
+        )
 
     # Hashing is slow on purpose; every demo user shares the one password.
     password_hash = make_password(DEMO_PASSWORD)

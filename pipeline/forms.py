@@ -19,12 +19,17 @@ class BoardFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, data, *, options: FilterOptions):
         super().__init__(data)
         self.options = options
-        self.fields["owner"].choices = [("", "Everyone")] + [(u.pk, str(u)) for u in options.owners]
-        self.fields["team"].choices = [("", "All teams")] + [(t.pk, t.name) for t in options.teams]
-        self.fields["territory"].choices = [("", "All territories")] + [
-            (t.pk, t.name) for t in options.territories
-        ]
+        self.set_choices("owner", "Everyone", [(u.pk, str(u)) for u in options.owners])
+        self.set_choices("team", "All teams", [(t.pk, t.name) for t in options.teams])
+        self.set_choices(
+            "territory", "All territories", [(t.pk, t.name) for t in options.territories]
+        )
         self.fields["q"].widget.attrs.update(placeholder="Title or organization", type="search")
+
+    def set_choices(self, name: str, everything: str, choices: list[tuple[int, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", everything), *choices]
 
     def filters(self) -> BoardFilters:
         """The valid filters; an invalid one (a crafted id, say) is left out, never trusted."""

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 
 from pipeline.models import (
     Deal,
@@ -466,10 +466,10 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
             )
         )
         if deal.closed_at:
-            history.append(closing_change(deal, DealStatus.OPEN))
+            history.append(closing_change(deal, DealStatus.OPEN, closed_at=deal.closed_at))
     for deal, before in changed_deals:
         if deal.status != before and deal.closed_at:
-            history.append(closing_change(deal, before))
+            history.append(closing_change(deal, before, closed_at=deal.closed_at))
     DealStageChange.objects.bulk_create(history, batch_size=2000)
     report.created["stage changes"] += len(history)
     if undated:
@@ -479,7 +479,7 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
         )
 
 
-def closing_change(deal: Deal, from_status: str) -> DealStageChange:
+def closing_change(deal: Deal, from_status: str, *, closed_at: datetime) -> DealStageChange:
     return DealStageChange(
         deal=deal,
         from_stage=deal.stage,
@@ -487,13 +487,14 @@ def closing_change(deal: Deal, from_status: str) -> DealStageChange:
         from_status=from_status,
         to_status=deal.status,
         changed_by=deal.owner,
-        changed_at=deal.closed_at,
+        changed_at=closed_at,
     )
 
 
 def field_value(deal: Deal, name: str):
     """A field's value, reading a foreign key's id rather than fetching the related row."""
     field = Deal._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column of Deal, not a reverse relation
     return getattr(deal, field.attname)
 
 

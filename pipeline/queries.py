@@ -20,7 +20,9 @@ CENT = Decimal("0.01")
 
 def deals_for_list(user, *, status: str = "", search: str = "") -> QuerySet[Deal]:
     """Visible deals, newest first, filtered by status and a text search on title or account."""
-    deals = Deal.objects.visible_to(user).select_related("organization", "owner", "stage")
+    deals: QuerySet[Deal] = Deal.objects.visible_to(user).select_related(
+        "organization", "owner", "stage"
+    )
     if status in DealStatus.values:
         deals = deals.filter(status=status)
     deals = BoardFilters(search=search).apply(deals)  # the board's text search

@@ -9,9 +9,10 @@ changed the deal since (exactly one of two concurrent moves wins).
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import F, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from pipeline.models import (
@@ -101,6 +102,7 @@ def deal_create(
 class DropTarget:
     stage: Stage
     position: int | None  # None: no room left between the neighbours
+    last_entry: datetime | None  # when the deal last entered that stage
 
 
 def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarget | None:
@@ -132,19 +134,23 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarge
             .order_by("position", "id")
             .values("position")[:1]
         )
-        neighbours = {"anchor": Subquery(anchor), "following": Subquery(following)}
+        anchor_position_sql: Subquery | Value = Subquery(anchor)
+        following_position_sql = Subquery(following)
     else:
-        neighbours = {
-            "following": Subquery(column.order_by("position", "id").values("position")[:1])
-        }
+        anchor_position_sql = Value(None, output_field=IntegerField())
+        following_position_sql = Subquery(column.order_by("position", "id").values("position")[:1])
     stage = (
         Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id)
-        .annotate(**neighbours, last_entry=Subquery(last_entry))
+        .annotate(
+            anchor=anchor_position_sql,
+            following=following_position_sql,
+            last_entry=Subquery(last_entry),
+        )
         .first()
     )
     if stage is None:
         return None
-    anchor_position = getattr(stage, "anchor", None)
+    anchor_position = stage.anchor
     following_position = stage.following
     if anchor_position is None:
         # Top of the column (or the card it was dropped after has left the column).
@@ -155,7 +161,7 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None) -> DropTarge
         position = (anchor_position + following_position) // 2
     else:
         position = None
-    return DropTarget(stage=stage, position=position)
+    return DropTarget(stage=stage, position=position, last_entry=stage.last_entry)
 
 
 def stage_renumber_cards(*, stage: Stage) -> None:
@@ -194,6 +200,7 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
     if target.position is None:
         stage_renumber_cards(stage=target.stage)
         target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id)
+        assert target is not None  # the stage was found a moment ago, in this transaction
 
     now = timezone.now()
     from_stage_id = deal.stage_id
@@ -222,7 +229,7 @@ def deal_move(*, deal: Deal, stage_id: int, after_id: int | None, version: int, 
             to_status=DealStatus.OPEN,
             changed_by=actor,
             changed_at=now,
-            entered_before_at=target.stage.last_entry,
+            entered_before_at=target.last_entry,
         )
     for name, value in changes.items():
         setattr(deal, name, value)
@@ -235,7 +242,7 @@ def _deal_set_status(
 ) -> Deal:
     now = timezone.now()
     before = deal.status
-    changes = {
+    changes: dict[str, Any] = {
         "status": status,
         "closed_at": None if status == DealStatus.OPEN else now,
         "lost_reason": lost_reason,

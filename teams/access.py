@@ -12,6 +12,8 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
         return teams
     if user.is_manager:
         return teams.filter(Q(manager=user) | Q(pk=user.team_id)).distinct()
+    if user.team_id is None:
+        return teams.none()
     return teams.filter(pk=user.team_id)
 
 

@@ -13,7 +13,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["team"]
     search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Sales organisation", {"fields": ("role", "team", "time_zone")}),
     )
     add_fieldsets = (

@@ -189,7 +189,7 @@ class Quota(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if self.rep_id and self.team_id and self.rep.team_id != self.team_id:
+        if self.rep is not None and self.team_id and self.rep.team_id != self.team_id:
             raise ValidationError({"rep": f"{self.rep} is not a member of {self.team}."})
         self.align_period()
 

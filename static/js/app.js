@@ -12,6 +12,23 @@
   }
   window.crmToast = showToast;
 
+  // The Content-Security-Policy refuses style="" attributes. A value computed on the server
+  // (a bar's length, an indent) comes as data-css-vars="--name: value; ..." instead, and is
+  // set here through the CSSOM as CSS custom properties, which the stylesheets use.
+  function applyCssVars(root) {
+    const elements = Array.from(root.querySelectorAll ? root.querySelectorAll("[data-css-vars]") : []);
+    if (root.matches && root.matches("[data-css-vars]")) elements.push(root);
+    for (const element of elements) {
+      for (const declaration of element.dataset.cssVars.split(";")) {
+        const colon = declaration.indexOf(":");
+        const name = declaration.slice(0, colon).trim();
+        const value = declaration.slice(colon + 1).trim();
+        if (colon > 0 && name.startsWith("--") && value) element.style.setProperty(name, value);
+      }
+    }
+  }
+  htmx.onLoad(applyCssVars);
+
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll(".toast[data-autoshow]").forEach((el) => {
       el.addEventListener("hidden.bs.toast", () => el.remove());

@@ -87,6 +87,14 @@
     lists.forEach(makeSortable);
   });
 
+  // The poll (hx-trigger="every 3s" on #board-poller) skips its turn while the tab is hidden
+  // or a card is being dragged. Cancelling htmx:confirm does that without a trigger filter,
+  // which htmx would have to eval (the Content-Security-Policy forbids it).
+  document.body.addEventListener("htmx:confirm", (event) => {
+    if (event.target.id !== "board-poller") return;
+    if (document.hidden || window.crmBoardDragging) event.preventDefault();
+  });
+
   document.body.addEventListener("board:stale", (event) => {
     (event.detail.stages || []).forEach((id) => pendingStale.add(String(id)));
     flushPending();

@@ -16,6 +16,19 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Every page reports what the Content-Security-Policy blocked. Chromium also logs each block
+# to the console ("Refused to ... Content Security Policy"); both are collected.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber} (${event.sample})`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation") or "Content Security Policy" in text
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -48,15 +61,30 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, live_server):
-    """Open a fresh browser context (its own cookies) logged in as `user`."""
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked on any page opened by `new_page`."""
+    return []
+
+
+@pytest.fixture
+def new_page(browser, live_server, csp_violations):
+    """Open a fresh browser context (its own cookies) logged in as `user`.
+
+    Any Content-Security-Policy violation on its pages fails the test.
+    """
     contexts = []
+
+    def watch(message):
+        if is_csp_violation(message.text):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def open_page(user=None, *, password="pw", width=1280, height=900):
         context = browser.new_context(
             viewport={"width": width, "height": height}, base_url=live_server.url
         )
         context.set_default_timeout(10_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", watch)
         contexts.append(context)
         page = context.new_page()
         if user is not None:
@@ -70,6 +98,9 @@ def new_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+    assert csp_violations == [], "the Content-Security-Policy blocked:\n" + "\n".join(
+        csp_violations
+    )
 
 
 def screenshot(page, name: str) -> Path:
