@@ -1,14 +1,16 @@
 """Who may see and change activities and notifications.
 
-An activity is visible exactly when its deal is: every activity is reached through
-`pipeline.access.deal_for_user`, which answers 404 to outsiders (and 403 on a write without
-the right to change the deal).
+An activity is visible exactly when its deal (or lead) is: every activity is reached through
+`pipeline.access.deal_for_user` or `leads.access.lead_for_user`, which answer 404 to
+outsiders (and 403 on a write without the right to change the deal or lead).
 """
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from activities.models import Activity, Notification
+from leads.access import lead_for_user
+from leads.models import Lead
 from pipeline.access import deal_for_user
 from pipeline.models import Deal
 from teams.access import people_visible_to
@@ -16,9 +18,13 @@ from teams.models import Role, User
 
 
 def activity_for_user(user: User, activity_id, *, write: bool = False) -> Activity:
-    """The activity with id `activity_id` if `user` may see its deal (and change it, with write)."""
+    """The activity with id `activity_id` if `user` may see its deal or lead (and change it,
+    with write)."""
     activity = get_object_or_404(Activity.objects.select_related("assignee"), pk=activity_id)
-    activity.deal = deal_for_user(user, activity.deal_id, write=write)
+    if activity.lead_id is not None:
+        activity.lead = lead_for_user(user, activity.lead_id, write=write)
+    else:
+        activity.deal = deal_for_user(user, activity.deal_id, write=write)
     return activity
 
 
@@ -36,8 +42,9 @@ def agenda_person_for(user: User, person_id) -> User:
     return get_object_or_404(agenda_people(user), pk=person_id)
 
 
-def assignees_for(deal: Deal, user: User) -> QuerySet[User]:
-    """Who `user` may assign an activity on `deal` to: people they see who can see the deal.
+def assignees_for(deal: Deal | Lead, user: User) -> QuerySet[User]:
+    """Who `user` may assign an activity on `deal` (or a lead, seen by the same people) to:
+    people they see who can see it.
 
     A rep sees only their own deals, so the candidates are the deal's owner, the manager of
     its team and `user` themselves when they see it; never a rep of another team.

@@ -17,11 +17,17 @@ class ReminderInline(admin.TabularInline):
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    list_display = ["subject", "type", "deal", "assignee", "due_date", "due_at", "done"]
+    list_display = ["subject", "type", "deal", "lead", "assignee", "due_date", "due_at", "done"]
     list_filter = ["type", "done", "due_date"]
-    list_select_related = ["deal", "assignee"]
-    search_fields = ["subject", "deal__title", "assignee__username", "assignee__last_name"]
-    autocomplete_fields = ["deal", "assignee"]
+    list_select_related = ["deal", "lead", "assignee"]
+    search_fields = [
+        "subject",
+        "deal__title",
+        "lead__title",
+        "assignee__username",
+        "assignee__last_name",
+    ]
+    autocomplete_fields = ["deal", "lead", "assignee"]
     date_hierarchy = "due_date"
     # Reminders follow from the due time and offset only when changed through the app's
     # services; admin edits of those fields are read-only to keep the two in step.
@@ -64,7 +70,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = [("read_at", admin.EmptyFieldListFilter)]
     list_select_related = ["recipient"]
     search_fields = ["text", "recipient__username"]
-    raw_id_fields = ["reminder", "deal", "activity"]
+    raw_id_fields = ["reminder", "deal", "lead", "activity"]
 
     def has_add_permission(self, request) -> bool:
         return False

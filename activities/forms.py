@@ -7,6 +7,7 @@ from activities.access import assignees_for
 from activities.models import Activity, ActivityType
 from activities.services import local_time_exists, wall_clock_to_utc
 from crm.forms import BootstrapFormMixin
+from leads.models import Lead
 from pipeline.models import Deal
 from teams.models import ReminderOffset, User
 
@@ -32,7 +33,8 @@ def next_working_day(day: date) -> date:
 
 
 class ActivityForm(BootstrapFormMixin, forms.Form):
-    """Schedule or edit an activity. Day and time are read and shown in `user`'s time zone."""
+    """Schedule or edit an activity on `about` (a deal or a lead). Day and time are read and
+    shown in `user`'s time zone."""
 
     type = forms.ChoiceField(choices=ActivityType.choices, initial=ActivityType.CALL)
     subject = forms.CharField(max_length=200)
@@ -59,16 +61,16 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
     )
 
     def __init__(
-        self, *args, deal: Deal, user: User, activity: Activity | None = None, **kwargs
+        self, *args, about: Deal | Lead, user: User, activity: Activity | None = None, **kwargs
     ) -> None:
-        self.deal, self.user, self.activity = deal, user, activity
+        self.about, self.user, self.activity = about, user, activity
         kwargs.setdefault("initial", self.initial_for(activity))
         # Ids unique to the activity, so that a page holding two of these forms stays valid.
         kwargs.setdefault("auto_id", f"activity-{activity.pk if activity else 'new'}-%s")
         super().__init__(*args, **kwargs)
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ModelChoiceField)
-        assignee.queryset = assignees_for(deal, user)
+        assignee.queryset = assignees_for(about, user)
         self.fields[
             "due_time"
         ].help_text = (
@@ -87,7 +89,7 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
         if activity is None:
             return {
                 "due_date": next_working_day(timezone.localdate(timezone=tz)),
-                "assignee": self.deal.owner_id,
+                "assignee": self.about.owner_id,
                 "reminder_offset": self.user.default_reminder_offset,
             }
         initial = {
@@ -139,7 +141,7 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
 
 
 class NextStepForm(ActivityForm):
-    """The form offered after completing an activity: the next step on the same deal."""
+    """The form offered after completing an activity: the next step on the same deal or lead."""
 
     def __init__(self, *args, completed: Activity, **kwargs) -> None:
         self.completed = completed

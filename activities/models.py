@@ -25,7 +25,9 @@ class ActivityType(models.TextChoices):
 
 
 class Activity(models.Model):
-    """Something a rep does to move a deal: a call, an e-mail, a meeting, a task, a deadline.
+    """Something a rep does to move a deal or a lead: a call, an e-mail, a meeting, a task, a
+    deadline. It is on exactly one of them; a lead's activities move to its deal when the lead
+    is qualified.
 
     `due_date` is the day in the assignee's time zone; `due_at` (UTC) is set when the
     activity has a time of day, and is empty for an all-day activity.
@@ -34,7 +36,16 @@ class Activity(models.Model):
     type = models.CharField(max_length=10, choices=ActivityType.choices, default=ActivityType.CALL)
     subject = models.CharField(max_length=200)
     note = models.TextField(blank=True)
-    deal = models.ForeignKey("pipeline.Deal", on_delete=models.CASCADE, related_name="activities")
+    deal = models.ForeignKey(
+        "pipeline.Deal",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
     )
@@ -61,15 +72,30 @@ class Activity(models.Model):
                 | models.Q(done=True, done_at__isnull=False),
                 name="activity_done_at_matches_done",
             ),
+            models.CheckConstraint(
+                condition=models.Q(deal__isnull=False, lead__isnull=True)
+                | models.Q(deal__isnull=True, lead__isnull=False),
+                name="activity_on_a_deal_or_a_lead",
+            ),
         ]
         indexes = [
             models.Index(fields=["deal", "done", "due_date"], name="activity_deal_next_idx"),
+            models.Index(
+                fields=["lead", "done", "due_date"],
+                condition=Q(lead__isnull=False),
+                name="activity_lead_next_idx",
+            ),
             models.Index(fields=["assignee", "done", "due_date"], name="activity_assignee_idx"),
             models.Index(fields=["done", "done_at"], name="activity_done_at_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.subject}"
+
+    @property
+    def about(self):
+        """The deal or the lead this activity is on."""
+        return self.deal if self.deal_id is not None else self.lead
 
     def is_overdue(self, now=None) -> bool:
         """Open and past due: its time has passed, or (all day) its day is before today.
@@ -192,6 +218,9 @@ class Notification(models.Model):
     )
     deal = models.ForeignKey(
         "pipeline.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     activity = models.ForeignKey(
         Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,4 +1,5 @@
-"""Reads of activities, notifications and digests. Lists start from `Deal.objects.visible_to`."""
+"""Reads of activities, notifications and digests. Lists start from `Deal.objects.visible_to`
+(and, for activities on leads, `Lead.objects.visible_to`)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,9 +18,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import DUE_ORDER, Activity, ActivityType, Notification
+from leads.access import can_change_lead, leads_visible_to
+from leads.models import Lead
 from pipeline.access import can_change_deal
 from pipeline.models import Deal, Stage
 from teams.access import people_visible_to
@@ -78,9 +82,10 @@ def with_next_activity(
 
 @dataclass
 class ActivityPanel:
-    """What the deal page's activity panel shows. Views add the form they are handling."""
+    """What the activity panel of a deal's (or a lead's) page shows. Views add the form they
+    are handling."""
 
-    deal: Deal
+    deal: Deal | None
     can_change: bool
     open: list[Activity]
     done: list[Activity]
@@ -88,10 +93,43 @@ class ActivityPanel:
     form: Any = None
     editing: Activity | None = None
     completed: Activity | None = None
+    lead: Lead | None = None
 
     @property
     def next_activity(self) -> Activity | None:
         return self.open[0] if self.open else None
+
+    @property
+    def about(self) -> Deal | Lead:
+        """The deal or the lead the panel is on."""
+        about = self.deal if self.deal is not None else self.lead
+        assert about is not None
+        return about
+
+    @property
+    def kind(self) -> str:
+        return "deal" if self.deal is not None else "lead"
+
+    @property
+    def create_url(self) -> str:
+        name = "activity-create" if self.deal is not None else "lead-activity-create"
+        return reverse(f"activities:{name}", args=[self.about.pk])
+
+    @property
+    def refresh_url(self) -> str:
+        name = "deal-panel" if self.deal is not None else "lead-panel"
+        return reverse(f"activities:{name}", args=[self.about.pk])
+
+    @property
+    def page_url(self) -> str:
+        return page_url_of(self.about)
+
+
+def page_url_of(about: Deal | Lead) -> str:
+    """The page of a deal or a lead."""
+    if isinstance(about, Lead):
+        return reverse("leads:lead-detail", args=[about.pk])
+    return reverse("pipeline:deal-detail", args=[about.pk])
 
 
 def deal_activity_panel(deal: Deal, *, user: User) -> ActivityPanel:
@@ -105,6 +143,23 @@ def deal_activity_panel(deal: Deal, *, user: User) -> ActivityPanel:
         deal=deal,
         can_change=can_change_deal(user, deal),
         open=open_activities,
+        done=list(done[:PANEL_DONE_LIMIT]),
+        done_count=done.count(),
+    )
+
+
+def lead_activity_panel(lead: Lead, *, user: User) -> ActivityPanel:
+    """The lead's open activities (next first) and its most recently completed ones.
+
+    `lead` must come from `leads.access.lead_for_user`; this does not check access.
+    """
+    activities = Activity.objects.filter(lead=lead).select_related("assignee")
+    done = activities.filter(done=True).order_by("-done_at", "-id")
+    return ActivityPanel(
+        deal=None,
+        lead=lead,
+        can_change=can_change_lead(user, lead),
+        open=list(activities.filter(done=False).order_by(*DUE_ORDER)),
         done=list(done[:PANEL_DONE_LIMIT]),
         done_count=done.count(),
     )
@@ -179,7 +234,8 @@ def activity_agenda(
     type: str = "",
     now: datetime | None = None,
 ) -> Agenda:
-    """`person`'s activities on deals `viewer` may see, by when they are due in the viewer's zone.
+    """`person`'s activities on deals and leads `viewer` may see, by when they are due in the
+    viewer's zone.
 
     A fixed number of queries: one count per section in a single aggregate, then one query
     per non-empty section (at most SECTION_LIMIT rows each).
@@ -189,7 +245,9 @@ def activity_agenda(
     status = status if status in dict(AGENDA_STATUSES) else "open"
     type = type if type in ActivityType.values else ""
     activities = Activity.objects.filter(
-        assignee=person, deal__in=Deal.objects.visible_to(viewer).values("pk")
+        Q(deal__in=Deal.objects.visible_to(viewer).values("pk"))
+        | Q(lead__in=leads_visible_to(viewer).values("pk")),
+        assignee=person,
     )
     if type:
         activities = activities.filter(type=type)
@@ -208,7 +266,9 @@ def activity_agenda(
     for key, condition in buckets.items():
         section = AgendaSection(key=key, title=BUCKET_TITLES[key], count=counts[key])
         if section.count:
-            rows = activities.filter(condition).select_related("deal", "deal__organization")
+            rows = activities.filter(condition).select_related(
+                "deal", "deal__organization", "lead", "lead__organization"
+            )
             rows = rows.order_by("-done_at", "-id") if key == "done" else rows.order_by(*DUE_ORDER)
             section.activities = list(rows[:SECTION_LIMIT])
         sections.append(section)
@@ -300,15 +360,18 @@ def digest_for(recipient: User, *, now: datetime | None = None) -> DigestContent
     overdue = overdue_condition(now=now, today=today)
     rotting = rotting_condition(now=now)
     no_next = Q(~Exists(Activity.objects.filter(deal=OuterRef("pk"), done=False)))
-    # Only deals the recipient may see at send time, whoever the activities are assigned to.
+    # Only deals and leads the recipient may see at send time, whoever the activities are
+    # assigned to.
     visible = Deal.objects.visible_to(recipient)
     open_deals = visible.open()
-    activities = Activity.objects.filter(deal__in=visible.values("pk"))
+    activities = Activity.objects.filter(
+        Q(deal__in=visible.values("pk")) | Q(lead__in=leads_visible_to(recipient).values("pk"))
+    )
 
     own = DigestPerson(person=recipient)
     own.overdue = list(
         activities.filter(overdue, assignee=recipient)
-        .select_related("deal")
+        .select_related("deal", "lead")
         .order_by(*DUE_ORDER)[: DIGEST_ITEM_LIMIT + 1]
     )
     own.rotting = list(

@@ -54,7 +54,9 @@ from activities.models import (
     Reminder,
     ReminderState,
 )
-from activities.queries import DigestContent, digest_for
+from activities.queries import DigestContent, digest_for, page_url_of
+from leads.models import Lead
+from leads.services import lead_activity_changed
 from pipeline.access import visible_pairs
 from pipeline.models import Deal
 from teams.models import User
@@ -120,7 +122,8 @@ def stored_due_date(*, due_date: date, due_at: datetime | None, assignee: User) 
 @transaction.atomic
 def activity_create(
     *,
-    deal: Deal,
+    deal: Deal | None = None,
+    lead: Lead | None = None,
     actor: User,
     type: str,
     subject: str,
@@ -131,9 +134,10 @@ def activity_create(
     reminder_offset: int | None = None,
     note: str = "",
 ) -> Activity:
-    """Schedule an activity on `deal` and arm its reminder."""
+    """Schedule an activity on `deal` (or `lead`) and arm its reminder."""
     activity = Activity.objects.create(
         deal=deal,
+        lead=lead,
         type=type,
         subject=subject,
         note=note,
@@ -145,6 +149,7 @@ def activity_create(
         created_by=actor,
     )
     reminder_sync(activity=activity)
+    lead_activity_changed(activity=activity)
     return activity
 
 
@@ -180,6 +185,7 @@ def activity_update(
     locked.reminder_offset = reminder_offset
     locked.save()
     reminder_sync(activity=locked)
+    lead_activity_changed(activity=locked)
     return locked
 
 
@@ -192,6 +198,7 @@ def activity_complete(*, activity: Activity, actor: User, now: datetime | None =
         )
         if completed:
             reminders_cancel(activity=activity)
+            lead_activity_changed(activity=activity)
     activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
     return bool(completed)
 
@@ -205,6 +212,7 @@ def activity_reopen(*, activity: Activity, actor: User) -> bool:
         activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
         if reopened:
             reminder_sync(activity=activity)
+            lead_activity_changed(activity=activity)
     return bool(reopened)
 
 
@@ -221,6 +229,7 @@ def activity_delete(*, activity: Activity, actor: User) -> None:
     )
     reminders_cancel(activity=activity)
     Activity.objects.filter(pk=activity.pk).delete()
+    lead_activity_changed(activity=activity)
 
 
 # A deal's activities ---------------------------------------------------------------------
@@ -292,7 +301,8 @@ def reminder_sync(
     assignee = activity.assignee
     tz = assignee.zoneinfo
     remind_at = None
-    if not activity.done and assignee.is_active and not activity.deal.is_closed:
+    deal_closed = activity.deal is not None and activity.deal.is_closed
+    if not activity.done and assignee.is_active and not deal_closed:
         remind_at = reminder_time(
             due_date=activity.due_date,
             due_at=activity.due_at,
@@ -396,7 +406,7 @@ def reminders_notify(
     with transaction.atomic():
         reminders = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("activity__deal", "recipient")
+            .select_related("activity__deal", "activity__lead", "recipient")
             .filter(
                 pk__in=reminder_ids,
                 state__in=[*ARMED_STATES, ReminderState.SENDING],
@@ -404,13 +414,13 @@ def reminders_notify(
             )
             .order_by("pk")
         )
-        # Whatever armed them, nobody hears about a deal they can no longer see.
-        seen = visible_pairs((r.recipient, r.activity.deal_id) for r in reminders)
+        # Whatever armed them, nobody hears about a deal or lead they can no longer see.
+        seen = reminder_subjects_seen(reminders)
         cancelled, done, sending = [], [], []
         notifications, deliveries, emails = [], [], []
         for reminder in reminders:
             activity, recipient = reminder.activity, reminder.recipient
-            sees_deal = (recipient.pk, activity.deal_id) in seen
+            sees_deal = (recipient.pk, activity.deal_id, activity.lead_id) in seen
             wants_email = bool(recipient.email) and reminder.attempts <= MAX_EMAIL_ATTEMPTS
             if reminder.state == ReminderState.SENDING:
                 # Its notification is out; only the e-mail is owed (or given up).
@@ -420,7 +430,8 @@ def reminders_notify(
                 else:
                     done.append(reminder.pk)
                 continue
-            if activity.done or activity.deal.is_closed or not sees_deal:
+            deal_closed = activity.deal is not None and activity.deal.is_closed
+            if activity.done or deal_closed or not sees_deal:
                 cancelled.append(reminder.pk)
                 continue
             text = reminder_text(activity, tz=recipient.zoneinfo)
@@ -429,6 +440,7 @@ def reminders_notify(
                     recipient=recipient,
                     reminder=reminder,
                     deal=activity.deal,
+                    lead=activity.lead,
                     activity=activity,
                     text=text,
                     created_at=now,
@@ -451,6 +463,18 @@ def reminders_notify(
         if done:
             Reminder.objects.filter(pk__in=done).update(state=ReminderState.SENT, sent_at=now)
     return len(done), emails
+
+
+def reminder_subjects_seen(reminders: list[Reminder]) -> set[tuple[int, int | None, int | None]]:
+    """(recipient id, deal id, lead id) of the reminders whose recipient still sees the deal
+    or the lead the activity is on: at most one query for deals and one for leads."""
+    on_deals = [(r.recipient, r.activity.deal_id) for r in reminders if r.activity.deal_id]
+    on_leads = [(r.recipient, r.activity.lead_id) for r in reminders if r.activity.lead_id]
+    deals_seen = visible_pairs(on_deals) if on_deals else set()
+    leads_seen = visible_pairs(on_leads, among=Lead.objects) if on_leads else set()
+    return {(user_id, deal_id, None) for user_id, deal_id in deals_seen} | {
+        (user_id, None, lead_id) for user_id, lead_id in leads_seen
+    }
 
 
 def reminder_email_send(*, reminder_id: int, message: EmailMessage, now: datetime) -> bool:
@@ -477,7 +501,7 @@ def when_text(activity: Activity, tz: ZoneInfo) -> str:
 
 def reminder_text(activity: Activity, *, tz: ZoneInfo) -> str:
     return (
-        f"{activity.get_type_display()}: {activity.subject} · {activity.deal.title} · "
+        f"{activity.get_type_display()}: {activity.subject} · {activity.about.title} · "
         f"due {when_text(activity, tz)}"
     )
 
@@ -500,9 +524,7 @@ def reminder_email(reminder: Reminder, *, text: str) -> EmailMessage:
                 "activity": activity,
                 "recipient": recipient,
                 "when": when_text(activity, recipient.zoneinfo),
-                "deal_url": absolute_url(
-                    reverse("pipeline:deal-detail", args=[activity.deal_id]) + "#activities"
-                ),
+                "deal_url": absolute_url(page_url_of(activity.about) + "#activities"),
                 "agenda_url": absolute_url(reverse("activities:activity-list")),
                 "profile_url": absolute_url(reverse("profile")),
             },

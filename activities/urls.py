@@ -8,6 +8,12 @@ urlpatterns = [
     path("activities/", views.activity_list, name="activity-list"),
     path("activities/deal/<int:deal_id>/", views.deal_panel, name="deal-panel"),
     path("activities/deal/<int:deal_id>/new/", views.activity_create, name="activity-create"),
+    path("activities/lead/<int:lead_id>/", views.lead_panel, name="lead-panel"),
+    path(
+        "activities/lead/<int:lead_id>/new/",
+        views.lead_activity_create,
+        name="lead-activity-create",
+    ),
     path("activities/<int:activity_id>/edit/", views.activity_edit, name="activity-edit"),
     path(
         "activities/<int:activity_id>/complete/",

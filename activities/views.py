@@ -22,33 +22,60 @@ from activities.queries import (
     AGENDA_STATUSES,
     activity_agenda,
     deal_activity_panel,
+    lead_activity_panel,
     notifications_for,
+    page_url_of,
     unread_notification_count,
 )
 from crm.http import AuthenticatedHttpRequest, parse_id, safe_next, toast
+from leads.access import lead_for_user
+from leads.models import Lead
 from pipeline.access import deal_for_user
 from pipeline.models import Deal
 
 
-def deal_url(deal: Deal) -> str:
-    return reverse("pipeline:deal-detail", args=[deal.pk]) + "#activities"
+def deal_url(deal: Deal | Lead) -> str:
+    """The activities panel on the page of a deal (or a lead)."""
+    return page_url_of(deal) + "#activities"
 
 
-def render_panel(request: AuthenticatedHttpRequest, deal: Deal, **extra) -> HttpResponse:
-    """The deal page's activity panel, re-read from the database (what htmx swaps in)."""
-    panel = deal_activity_panel(deal, user=request.user)
+def render_panel(request: AuthenticatedHttpRequest, deal: Deal | Lead, **extra) -> HttpResponse:
+    """The activity panel of a deal's or a lead's page, re-read from the database (what htmx
+    swaps in). A lead's score counts its activities, so its page is told to redraw it."""
+    if isinstance(deal, Lead):
+        panel = lead_activity_panel(deal, user=request.user)
+    else:
+        panel = deal_activity_panel(deal, user=request.user)
     for name, value in extra.items():
         setattr(panel, name, value)
-    return render(request, "activities/_deal_panel.html", {"panel": panel})
+    response = render(request, "activities/_deal_panel.html", {"panel": panel})
+    if isinstance(deal, Lead):
+        trigger_client_event(response, "lead:changed")
+    return response
 
 
-def completed_activity(request: AuthenticatedHttpRequest, deal: Deal) -> Activity | None:
-    """The activity named by ?after= (just completed on this deal), offered a next step."""
+def about_context(about: Deal | Lead) -> dict:
+    """What the full-page activity form says about the deal or lead it is on."""
+    return {
+        "about": about,
+        "about_url": page_url_of(about),
+        "about_is_lead": isinstance(about, Lead),
+    }
+
+
+def is_on(activity: Activity, about: Deal | Lead) -> bool:
+    if isinstance(about, Lead):
+        return activity.lead_id == about.pk
+    return activity.deal_id == about.pk
+
+
+def completed_activity(request: AuthenticatedHttpRequest, deal: Deal | Lead) -> Activity | None:
+    """The activity named by ?after= (just completed on this deal or lead), offered a next step."""
     after = parse_id(request.POST.get("after") or request.GET.get("after"))
     if after is None:
         return None
     activity = activity_for_user(request.user, after)
-    return activity if activity.deal_id == deal.pk else None
+    return activity if is_on(activity, deal) else None
 
 
 # The deal page's panel -------------------------------------------------------------------
@@ -62,18 +89,36 @@ def deal_panel(request, deal_id: int):
     return render_panel(request, deal)
 
 
+@require_GET
+def lead_panel(request, lead_id: int):
+    lead = lead_for_user(request.user, lead_id)
+    if not request.htmx:
+        return redirect(deal_url(lead))
+    return render_panel(request, lead)
+
+
 @require_http_methods(["GET", "POST"])
 def activity_create(request, deal_id: int):
-    deal = deal_for_user(request.user, deal_id, write=True)
+    return schedule(request, deal_for_user(request.user, deal_id, write=True))
+
+
+@require_http_methods(["GET", "POST"])
+def lead_activity_create(request, lead_id: int):
+    return schedule(request, lead_for_user(request.user, lead_id, write=True))
+
+
+def schedule(request, deal: Deal | Lead) -> HttpResponse:
+    """Schedule an activity on a deal or a lead the user may change."""
     completed = completed_activity(request, deal)
     data = request.POST if request.method == "POST" else None
     form: ActivityForm
     if completed is not None:
-        form = NextStepForm(data, deal=deal, user=request.user, completed=completed)
+        form = NextStepForm(data, about=deal, user=request.user, completed=completed)
     else:
-        form = ActivityForm(data, deal=deal, user=request.user)
+        form = ActivityForm(data, about=deal, user=request.user)
     if request.method == "POST" and form.is_valid():
-        activity = services.activity_create(deal=deal, actor=request.user, **form.service_kwargs())
+        on = {"lead": deal} if isinstance(deal, Lead) else {"deal": deal}
+        activity = services.activity_create(actor=request.user, **on, **form.service_kwargs())
         message = f"Scheduled: {activity.subject}"
         if request.htmx:
             return toast(render_panel(request, deal), message)
@@ -84,16 +129,16 @@ def activity_create(request, deal_id: int):
     return render(
         request,
         "activities/activity_form.html",
-        {"deal": deal, "form": form, "completed": completed, "activity": None},
+        {**about_context(deal), "form": form, "completed": completed, "activity": None},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def activity_edit(request, activity_id: int):
     activity = activity_for_user(request.user, activity_id, write=True)
-    deal = activity.deal
+    deal = activity.about
     data = request.POST if request.method == "POST" else None
-    form = ActivityForm(data, deal=deal, user=request.user, activity=activity)
+    form = ActivityForm(data, about=deal, user=request.user, activity=activity)
     if request.method == "POST" and form.is_valid():
         activity = services.activity_update(
             activity=activity, actor=request.user, **form.service_kwargs()
@@ -108,14 +153,14 @@ def activity_edit(request, activity_id: int):
     return render(
         request,
         "activities/activity_form.html",
-        {"deal": deal, "form": form, "completed": None, "activity": activity},
+        {**about_context(deal), "form": form, "completed": None, "activity": activity},
     )
 
 
 @require_POST
 def activity_complete(request, activity_id: int):
     activity = activity_for_user(request.user, activity_id, write=True)
-    deal = activity.deal
+    deal = activity.about
     services.activity_complete(activity=activity, actor=request.user)
     message = f"Done: {activity.subject}"
     if request.htmx:
@@ -127,10 +172,11 @@ def activity_complete(request, activity_id: int):
                 agenda_context(request, query, completed=activity),
             )
             return toast(response, message)
-        form = NextStepForm(deal=deal, user=request.user, completed=activity)
+        form = NextStepForm(about=deal, user=request.user, completed=activity)
         return toast(render_panel(request, deal, form=form, completed=activity), message)
     messages.success(request, f"{message}. What is the next step?")
-    return redirect(reverse("activities:activity-create", args=[deal.pk]) + f"?after={activity.pk}")
+    create = "lead-activity-create" if isinstance(deal, Lead) else "activity-create"
+    return redirect(reverse(f"activities:{create}", args=[deal.pk]) + f"?after={activity.pk}")
 
 
 @require_POST
@@ -139,15 +185,15 @@ def activity_reopen(request, activity_id: int):
     services.activity_reopen(activity=activity, actor=request.user)
     message = f"Reopened: {activity.subject}"
     if request.htmx:
-        return toast(render_panel(request, activity.deal), message)
+        return toast(render_panel(request, activity.about), message)
     messages.success(request, message)
-    return redirect(deal_url(activity.deal))
+    return redirect(deal_url(activity.about))
 
 
 @require_http_methods(["GET", "POST"])
 def activity_delete(request, activity_id: int):
     activity = activity_for_user(request.user, activity_id, write=True)
-    deal = activity.deal
+    deal = activity.about
     if request.method == "GET":
         return render(request, "activities/activity_confirm_delete.html", {"activity": activity})
     services.activity_delete(activity=activity, actor=request.user)

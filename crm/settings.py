@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "teams",
     "contacts",
     "pipeline",
+    "leads",
     "reporting",
     "activities",
     "django.contrib.admin",
@@ -282,6 +283,7 @@ REMINDER_LEASE_SECONDS = int(os.environ.get("REMINDER_LEASE_SECONDS", "600"))
 # Dispatches that pile up while no worker runs expire (one finds everything due), but not so
 # soon that a busy worker drops them all.
 _DISPATCH_EXPIRES = max(5 * REMINDER_DISPATCH_SECONDS, 60)
+LEAD_RESCORE_SECONDS = float(os.environ.get("LEAD_RESCORE_SECONDS", "3600"))
 CELERY_BEAT_SCHEDULE = {
     "dispatch-reminders": {
         "task": "activities.tasks.dispatch_reminders",
@@ -292,6 +294,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "activities.tasks.dispatch_digests",
         "schedule": REMINDER_DISPATCH_SECONDS,
         "options": {"expires": _DISPATCH_EXPIRES},
+    },
+    # Lead scores count activities of the last 14 days and read organizations and contacts
+    # that change elsewhere: open leads are rescored this often (seconds).
+    "rescore-leads": {
+        "task": "leads.tasks.rescore_leads",
+        "schedule": LEAD_RESCORE_SECONDS,
+        "options": {"expires": LEAD_RESCORE_SECONDS},
     },
 }
 if not (

@@ -34,20 +34,19 @@ def deal_for_user(user, deal_id, *, write: bool = False, deals=None) -> Deal:
     return deal
 
 
-def visible_pairs(pairs: Iterable[tuple]) -> set[tuple[int, int]]:
-    """Which of these (user, deal id) pairs name a deal that user may see now, as (user id,
-    deal id) pairs: what senders of reminders check just before anything goes out.
+def visible_pairs(pairs: Iterable[tuple], *, among=None) -> set[tuple[int, int]]:
+    """Which of these (user, object id) pairs name an object that user may see now, as (user
+    id, object id) pairs: what senders of reminders check just before anything goes out.
 
+    `among` is the manager whose `visible_to` decides (deals by default; leads have one too).
     One query however many users: a UNION ALL of each user's `visible_to`.
     """
+    among = Deal.objects if among is None else among
     wanted: dict[int, tuple] = {}
     for user, deal_id in pairs:
         wanted.setdefault(user.pk, (user, set()))[1].add(deal_id)
     branches = [
-        Deal.objects.visible_to(user)
-        .filter(pk__in=deal_ids)
-        .order_by()
-        .values_list(Value(user.pk), "pk")
+        among.visible_to(user).filter(pk__in=deal_ids).order_by().values_list(Value(user.pk), "pk")
         for user, deal_ids in wanted.values()
     ]
     branches = [branch for branch in branches if not branch.query.is_empty()]

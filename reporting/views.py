@@ -12,6 +12,7 @@ from reporting.exports import write_breakdown_csv
 from reporting.forms import ReportFilterForm, same_query
 from reporting.metrics import DEFINITIONS
 from reporting.queries import Breakdown, Dashboard, Dimension, breakdown, sales_dashboard
+from reporting.queries.leads import lead_figures
 
 BREAKDOWN_COLUMNS = [
     ("open_deals", "In pipeline"),
@@ -105,6 +106,7 @@ def dashboard(request):
             "report": report,
             "columns": breakdown_columns(report.breakdown),
             "charts": chart_data(report),
+            "lead_figures": lead_figures(report.scope),
         }
     if request.htmx:
         return push_url(render(request, "reporting/dashboard.html#dashboard", context), url)

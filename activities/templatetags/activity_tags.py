@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 from django import template
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from activities.models import Activity
-from activities.queries import unread_notification_count
+from activities.queries import page_url_of, unread_notification_count
 
 register = template.Library()
 
@@ -21,6 +22,22 @@ TYPE_ICONS = {
 def type_icon(activity_type: str) -> str:
     """The Bootstrap icon class of an activity type."""
     return TYPE_ICONS.get(activity_type, "bi-circle")
+
+
+@register.filter
+def about_url(activity: Activity) -> str:
+    """The page of the deal or the lead an activity is on."""
+    return page_url_of(activity.about)
+
+
+@register.filter
+def next_step_url(activity: Activity) -> str:
+    """Where to schedule the step after `activity`, on the same deal or lead."""
+    if activity.lead_id is not None:
+        url = reverse("activities:lead-activity-create", args=[activity.lead_id])
+    else:
+        url = reverse("activities:activity-create", args=[activity.deal_id])
+    return f"{url}?after={activity.pk}"
 
 
 @register.filter

@@ -4,13 +4,15 @@ from datetime import date, datetime, timedelta
 
 from activities.models import Activity, ActivityType
 from activities.services import activity_create
+from leads.models import Lead
 from pipeline.models import Deal
 from teams.models import User
 
 
 def make_activity(
     *,
-    deal: Deal,
+    deal: Deal | None = None,
+    lead: Lead | None = None,
     assignee: User | None = None,
     due_at: datetime | None = None,
     due_date: date | None = None,
@@ -20,13 +22,16 @@ def make_activity(
     duration: timedelta | None = None,
     note: str = "",
 ) -> Activity:
-    assignee = assignee or deal.owner
+    about = deal if deal is not None else lead
+    assert about is not None, "give a deal or a lead"
+    assignee = assignee or about.owner
     if due_date is None:
         if due_at is None:
             raise ValueError("give due_at or due_date")
         due_date = due_at.date()
     return activity_create(
         deal=deal,
+        lead=lead,
         actor=assignee,
         type=type,
         subject=subject,

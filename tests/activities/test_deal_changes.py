@@ -286,3 +286,41 @@ def test_a_digest_lists_nothing_about_deals_the_recipient_can_no_longer_see(cast
     assert team["rep_a"].overdue_count == 0
     assert team["rep_a2"].overdue_count == 1
     assert Activity.objects.filter(assignee=cast.rep_a, done=False).count() == 1
+
+
+# Activities on leads: the same send-time rule, through the lead's visibility ----------------
+
+
+def test_a_lead_activitys_reminder_goes_only_to_someone_who_still_sees_the_lead(cast, at, dispatch):
+    from leads.models import Lead
+    from tests.leads.factories import make_lead
+
+    kept = make_lead(owner=cast.rep_a2, title="Kept lead")
+    handed_over = make_lead(owner=cast.rep_a, title="Handed-over lead")
+    make_activity(lead=kept, due_at=T0 + timedelta(hours=1), reminder_offset=0)
+    make_activity(lead=handed_over, due_at=T0 + timedelta(hours=1), reminder_offset=0)
+    make_activity(deal=cast.deal_a2, due_at=T0 + timedelta(hours=1), reminder_offset=0)
+    Lead.objects.filter(pk=handed_over.pk).update(owner=cast.rep_b, team=cast.rep_b.team)
+    at(T0 + timedelta(hours=1))
+
+    dispatch()
+
+    assert sorted(Notification.objects.values_list("text", flat=True)) == [
+        "Call: Call the buyer · Kept lead · due Wed 10 Jun, 13:00",
+        "Call: Call the buyer · Rep A2's deal · due Wed 10 Jun, 13:00",
+    ]
+    assert sorted(m.to[0] for m in mail.outbox) == ["rep_a2@example.com"] * 2
+    assert Reminder.objects.get(activity__lead=handed_over).state == ReminderState.CANCELLED
+
+
+def test_a_digest_lists_overdue_lead_activities_only_while_the_lead_is_seen(cast, at):
+    from leads.models import Lead
+    from tests.leads.factories import make_lead
+
+    lead = make_lead(owner=cast.rep_a, title="Warm lead")
+    make_activity(lead=lead, due_date=date(2026, 6, 1), subject="Old lead call")
+    assert [a.subject for a in digest_for(cast.rep_a).own.overdue] == ["Old lead call"]
+
+    Lead.objects.filter(pk=lead.pk).update(owner=cast.rep_b, team=cast.rep_b.team)
+
+    assert digest_for(cast.rep_a).own.overdue == []

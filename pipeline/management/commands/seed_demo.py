@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from leads.demo import seed_demo_leads
 from pipeline.demo import DEMO_PASSWORD, database_is_empty, demo_logins, seed_demo
 
 
@@ -20,11 +22,13 @@ class Command(BaseCommand):
                 self.print_logins(demo_logins())
                 return
             raise CommandError("The database already holds users or deals; seed an empty one.")
-        summary = seed_demo()
+        with transaction.atomic():
+            summary = seed_demo()
+            leads = seed_demo_leads()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {summary.deals} deals, {summary.stage_changes} stage changes, "
-                f"{summary.quotas} quotas."
+                f"{summary.quotas} quotas, {leads} leads."
             )
         )
         self.print_logins(summary.logins)
