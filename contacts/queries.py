@@ -1,0 +1,513 @@
+"""Reads of organizations and contacts. Every read starts from the visibility querysets of
+`contacts.access`, so a list, a search or a detail panel never shows what the user may not see.
+
+Lists page with a keyset cursor (never OFFSET): a deep page costs what the first one does.
+Search matches the start of indexed, folded keys (contacts.keys), so it is an index range scan
+at any size: an organization by its name, a contact by first or last name or e-mail.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, Concat, Lower, RowNumber
+
+from activities.models import DUE_ORDER, Activity
+from contacts.access import can_change_record, contacts_visible_to, organizations_visible_to
+from contacts.keys import email_key, fold, organization_name_key
+from contacts.models import Contact, MergeRecord, Organization
+from crm.http import parse_id
+from pipeline.models import Deal, DealStatus
+from teams.access import people_visible_to
+from teams.models import User
+
+PAGE_SIZE = 50
+SUGGESTION_LIMIT = 10
+DEALS_PER_GROUP = 10
+ACTIVITIES_SHOWN = 10
+CONTACTS_SHOWN = 25
+SUBSIDIARIES_SHOWN = 25
+HISTORY_SHOWN = 20
+SEARCH_MAX_LENGTH = 100
+
+
+# Search ----------------------------------------------------------------------------------
+
+
+def organization_search(organizations: QuerySet[Organization], text: str) -> QuerySet:
+    """Organizations whose folded name starts with `text` (or equals it without "Inc" & co)."""
+    prefix = fold(text)
+    if not prefix:
+        return organizations
+    return organizations.filter(
+        Q(name_key__startswith=prefix) | Q(name_key=organization_name_key(text))
+    )
+
+
+def contact_search(contacts: QuerySet[Contact], text: str) -> QuerySet:
+    """Contacts whose first name, last name or e-mail address starts with `text`."""
+    prefix = fold(text)
+    if not prefix:
+        return contacts
+    return contacts.filter(
+        Q(full_name_key__startswith=prefix)
+        | Q(sort_name_key__startswith=prefix)
+        | Q(email_key__startswith=email_key(text))
+    )
+
+
+def organization_exact_matches(organizations: QuerySet[Organization], text: str) -> QuerySet:
+    """Organizations named exactly `text` (case and spacing aside): what a typed name means."""
+    key = organization_name_key(text)
+    if not key:
+        return organizations.none()
+    return organizations.filter(name_key=key, name__iexact=text.strip())
+
+
+def contact_exact_matches(contacts: QuerySet[Contact], text: str) -> QuerySet:
+    """Contacts with exactly this e-mail address or full name (case and accents aside)."""
+    if not text.strip():
+        return contacts.none()
+    if "@" in text:
+        return contacts.filter(email_key=email_key(text))
+    return contacts.filter(full_name_key=fold(text))
+
+
+def organization_suggestions(user, text: str, *, limit: int = SUGGESTION_LIMIT) -> list:
+    """At most `limit` organizations `user` may see matching `text` (the typeahead).
+
+    Without text: the ones changed most recently.
+    """
+    organizations = organizations_visible_to(user).select_related("owner")
+    if not fold(text):
+        return list(organizations.order_by("-updated_at", "-id")[:limit])
+    return list(organization_search(organizations, text).order_by("name_key", "id")[:limit])
+
+
+def contact_suggestions(
+    user, text: str, *, organization_id: int | None = None, limit: int = SUGGESTION_LIMIT
+) -> list:
+    """At most `limit` contacts `user` may see matching `text`, of one organization if given."""
+    contacts = contacts_visible_to(user).select_related("organization")
+    if organization_id is not None:
+        contacts = contacts.filter(organization_id=organization_id)
+    if not fold(text):
+        return list(contacts.order_by("-updated_at", "-id")[:limit])
+    return list(contact_search(contacts, text).order_by("sort_name_key", "id")[:limit])
+
+
+def parent_would_loop(organization: Organization, parent: Organization) -> bool:
+    """Whether making `parent` the parent of `organization` closes a loop of subsidiaries."""
+    seen: set[int] = set()
+    current: Organization | None = parent
+    while current is not None and current.pk not in seen:
+        if current.pk == organization.pk:
+            return True
+        seen.add(current.pk)
+        current = current.parent
+    return False
+
+
+# Lists -----------------------------------------------------------------------------------
+
+
+def owner_sort_key() -> Any:
+    """The owner's name, lower case, for sorting; records without an owner sort first."""
+    parts = [
+        Coalesce(F("owner__first_name"), Value("")),
+        Value(" "),
+        Coalesce(F("owner__last_name"), Value("")),
+        Value(" "),
+        Coalesce(F("owner__username"), Value("")),
+    ]
+    return Lower(Concat(*parts))
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """A list order: the columns of its keyset, the last one unique (the id)."""
+
+    label: str
+    columns: tuple[tuple[str, bool], ...]  # (column or alias, descending)
+    aliases: tuple[str, ...] = ()
+
+    def apply(self, rows: QuerySet) -> QuerySet:
+        if "owner_key" in self.aliases:
+            rows = rows.annotate(owner_key=owner_sort_key())
+        return rows.order_by(
+            *(F(name).desc() if descending else F(name).asc() for name, descending in self.columns)
+        )
+
+    def after(self, rows: QuerySet, values: tuple) -> QuerySet:
+        """The rows that come after the row whose sort values are `values`.
+
+        The first column also gets a plain bound, so the database starts its index scan
+        there instead of filtering from the top.
+        """
+        (first, first_desc), first_value = self.columns[0], values[0]
+        rows = rows.filter(**{f"{first}__{'lte' if first_desc else 'gte'}": first_value})
+        condition = Q()
+        equal: dict[str, Any] = {}
+        for (column, descending), value in zip(self.columns, values, strict=True):
+            condition |= Q(**equal, **{f"{column}__{'lt' if descending else 'gt'}": value})
+            equal[column] = value
+        return rows.filter(condition)
+
+    def values_of(self, row: Model) -> tuple:
+        return tuple(getattr(row, column) for column, _ in self.columns)
+
+
+ORGANIZATION_SORTS = {
+    "name": SortOrder("Name", (("name_key", False), ("id", False))),
+    "updated": SortOrder("Recently updated", (("updated_at", True), ("id", True))),
+    "owner": SortOrder(
+        "Owner", (("owner_key", False), ("name_key", False), ("id", False)), ("owner_key",)
+    ),
+}
+CONTACT_SORTS = {
+    "name": SortOrder("Name", (("sort_name_key", False), ("id", False))),
+    "updated": SortOrder("Recently updated", (("updated_at", True), ("id", True))),
+    "owner": SortOrder(
+        "Owner", (("owner_key", False), ("sort_name_key", False), ("id", False)), ("owner_key",)
+    ),
+}
+
+
+class BadCursor(ValueError):
+    """A page link whose cursor was not written by `encode_cursor` for this order."""
+
+
+def encode_cursor(order: SortOrder, row: Model) -> str:
+    values = [
+        value.isoformat() if isinstance(value, datetime) else value
+        for value in order.values_of(row)
+    ]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(order: SortOrder, cursor: str) -> tuple:
+    """The sort values in a cursor, checked against the columns of `order`; BadCursor if not."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise BadCursor("not a cursor") from error
+    if not isinstance(values, list) or len(values) != len(order.columns):
+        raise BadCursor("wrong shape")
+    parsed: list[Any] = []
+    for (column, _), value in zip(order.columns, values, strict=True):
+        if column == "id":
+            number = parse_id(value) if isinstance(value, int) else None
+            if number is None:
+                raise BadCursor("bad id")
+            parsed.append(number)
+        elif column == "updated_at":
+            try:
+                moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise BadCursor("bad time")
+            parsed.append(moment)
+        elif isinstance(value, str) and len(value) <= 1000:
+            parsed.append(value)
+        else:
+            raise BadCursor("bad key")
+    return tuple(parsed)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a list is narrowed to and how it is sorted. Ids are already parsed."""
+
+    search: str = ""
+    owner_id: int | None = None
+    sort: str = "name"
+    organization_id: int | None = None  # contacts of one organization
+
+    @property
+    def is_narrowed(self) -> bool:
+        return bool(self.search or self.owner_id or self.organization_id)
+
+    def query(self, **extra) -> dict[str, Any]:
+        """The filters as URL parameters (for links to more pages and other orders)."""
+        params = {
+            "q": self.search,
+            "owner": self.owner_id or "",
+            "sort": self.sort if self.sort != "name" else "",
+            "organization": self.organization_id or "",
+            **extra,
+        }
+        return {name: value for name, value in params.items() if value not in ("", None)}
+
+
+@dataclass
+class ListPage:
+    rows: list
+    filters: ListFilters
+    next_cursor: str | None = None
+    owners: list = field(default_factory=list)
+    # Organizations shown in a contact list that the viewer may open (the others are names only).
+    visible_organization_ids: set[int] = field(default_factory=set)
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
+
+
+def list_owners(user) -> list[User]:
+    """Whom a list can be narrowed to: the people whose deals `user` sees (themselves for a rep)."""
+    return list(people_visible_to(user).order_by("first_name", "last_name", "username"))
+
+
+def _page(rows: QuerySet, order: SortOrder, after: tuple | None, filters: ListFilters) -> ListPage:
+    rows = order.apply(rows)
+    if after is not None:
+        rows = order.after(rows, after)
+    found = list(rows[: PAGE_SIZE + 1])
+    cursor = encode_cursor(order, found[PAGE_SIZE - 1]) if len(found) > PAGE_SIZE else None
+    return ListPage(rows=found[:PAGE_SIZE], filters=filters, next_cursor=cursor)
+
+
+def organization_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
+    """One page of the organizations `user` may see, filtered and sorted (one query)."""
+    order = ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])
+    rows = organizations_visible_to(user).select_related("owner")
+    if filters.owner_id:
+        rows = rows.filter(owner_id=filters.owner_id)
+    rows = organization_search(rows, filters.search)
+    return _page(rows, order, after, filters)
+
+
+def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
+    """One page of the contacts `user` may see, filtered and sorted, and which of their
+    organizations the user may open (two queries)."""
+    order = CONTACT_SORTS.get(filters.sort, CONTACT_SORTS["name"])
+    rows = contacts_visible_to(user).select_related("owner", "organization")
+    if filters.owner_id:
+        rows = rows.filter(owner_id=filters.owner_id)
+    if filters.organization_id:
+        rows = rows.filter(organization_id=filters.organization_id)
+    rows = contact_search(rows, filters.search)
+    page = _page(rows, order, after, filters)
+    page.visible_organization_ids = visible_ids(
+        organizations_visible_to(user), {contact.organization_id for contact in page.rows}
+    )
+    return page
+
+
+def visible_ids(visible: QuerySet, ids: set[int]) -> set[int]:
+    """Which of `ids` are in `visible` (one query; none when there is nothing to check)."""
+    if not ids:
+        return set()
+    return set(visible.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# Detail pages ----------------------------------------------------------------------------
+
+
+@dataclass
+class DealGroup:
+    """Deals of one status: how many, their value per currency, and the latest few."""
+
+    status: str
+    label: str
+    count: int = 0
+    totals: list[tuple[str, Decimal]] = field(default_factory=list)
+    deals: list[Deal] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.deals)
+
+
+def deal_groups(deals: QuerySet[Deal]) -> list[DealGroup]:
+    """Open, won and lost deals among `deals`, with count and value totals from SQL, and the
+    latest DEALS_PER_GROUP of each (two queries, whatever the number of deals)."""
+    groups = {status: DealGroup(status=status, label=label) for status, label in DealStatus.choices}
+    totals = (
+        deals.order_by()
+        .values("status", "currency")
+        .annotate(count=Count("pk"), total=Sum("value", default=Decimal("0")))
+        .order_by("status", "currency")
+    )
+    for row in totals:
+        group = groups[row["status"]]
+        group.count += row["count"]
+        group.totals.append((row["currency"], row["total"]))
+    rank = Window(
+        RowNumber(),
+        partition_by=[F("status")],
+        order_by=[Coalesce("closed_at", "created_at").desc(), F("id").desc()],
+    )
+    latest = (
+        deals.select_related("stage", "owner")
+        .annotate(rank=rank)
+        .filter(rank__lte=DEALS_PER_GROUP)
+        .order_by("status", "rank")
+    )
+    for deal in latest:
+        groups[deal.status].deals.append(deal)
+    return list(groups.values())
+
+
+@dataclass
+class ActivitySummary:
+    upcoming: list[Activity]
+    recent: list[Activity]
+
+
+def deal_activities(deals: QuerySet[Deal]) -> ActivitySummary:
+    """The next open activities and the latest done ones of `deals` (two queries)."""
+    activities = Activity.objects.filter(deal__in=deals.order_by().values("pk")).select_related(
+        "deal", "assignee"
+    )
+    return ActivitySummary(
+        upcoming=list(activities.filter(done=False).order_by(*DUE_ORDER)[:ACTIVITIES_SHOWN]),
+        recent=list(activities.filter(done=True).order_by("-done_at", "-id")[:ACTIVITIES_SHOWN]),
+    )
+
+
+def merge_history(records: QuerySet[MergeRecord]) -> list[MergeRecord]:
+    """A record's merges, newest first."""
+    return list(records.select_related("merged_by")[:HISTORY_SHOWN])
+
+
+@dataclass
+class OrganizationDetail:
+    organization: Organization
+    can_change: bool
+    parent_visible: bool
+    deal_groups: list[DealGroup]
+    activities: ActivitySummary
+    contacts: list[Contact]
+    more_contacts: bool
+    subsidiaries: list[Organization]
+    history: list[MergeRecord]
+
+
+def organization_detail(organization: Organization, *, user) -> OrganizationDetail:
+    """Everything the organization page shows, in a fixed number of queries.
+
+    `organization` comes from `contacts.access.organization_for_user`; deals, contacts and
+    subsidiaries are only those `user` may see.
+    """
+    deals = Deal.objects.visible_to(user).filter(organization=organization)
+    contacts = list(
+        contacts_visible_to(user)
+        .filter(organization=organization)
+        .select_related("owner")
+        .order_by("sort_name_key", "id")[: CONTACTS_SHOWN + 1]
+    )
+    parent_visible = bool(
+        organization.parent_id
+        and organizations_visible_to(user).filter(pk=organization.parent_id).exists()
+    )
+    return OrganizationDetail(
+        organization=organization,
+        can_change=can_change_record(user, organization),
+        parent_visible=parent_visible,
+        deal_groups=deal_groups(deals),
+        activities=deal_activities(deals),
+        contacts=contacts[:CONTACTS_SHOWN],
+        more_contacts=len(contacts) > CONTACTS_SHOWN,
+        subsidiaries=list(
+            organizations_visible_to(user).filter(parent=organization)[:SUBSIDIARIES_SHOWN]
+        ),
+        history=merge_history(organization.merges.all()),
+    )
+
+
+@dataclass
+class ContactDetail:
+    contact: Contact
+    can_change: bool
+    organization_visible: bool
+    deal_groups: list[DealGroup]
+    activities: ActivitySummary
+    history: list[MergeRecord]
+
+
+def contact_detail(contact: Contact, *, user) -> ContactDetail:
+    """Everything the contact page shows, in a fixed number of queries.
+
+    `contact` comes from `contacts.access.contact_for_user`.
+    """
+    deals = Deal.objects.visible_to(user).filter(contact=contact)
+    return ContactDetail(
+        contact=contact,
+        can_change=can_change_record(user, contact),
+        organization_visible=organizations_visible_to(user)
+        .filter(pk=contact.organization_id)
+        .exists(),
+        deal_groups=deal_groups(deals),
+        activities=deal_activities(deals),
+        history=merge_history(contact.merges.all()),
+    )
+
+
+# Duplicates ------------------------------------------------------------------------------
+
+
+@dataclass
+class Duplicate:
+    """An existing record that looks like the one being created.
+
+    `visible` says whether the user may open it; if not, the page says only that it exists
+    and who owns it.
+    """
+
+    record: Organization | Contact
+    visible: bool
+
+
+DUPLICATES_SHOWN = 5
+
+
+def _duplicates(records: QuerySet, visible: QuerySet, *, exclude_id: int | None) -> list[Duplicate]:
+    if exclude_id is not None:
+        records = records.exclude(pk=exclude_id)
+    rows = records.select_related("owner").annotate(
+        visible=Exists(visible.filter(pk=OuterRef("pk")))
+    )
+    return [Duplicate(record=row, visible=row.visible) for row in rows[:DUPLICATES_SHOWN]]
+
+
+def organization_duplicates(*, name: str, user, exclude_id: int | None = None) -> list[Duplicate]:
+    """Organizations whose normalised name equals `name`'s (one indexed lookup)."""
+    key = organization_name_key(name)
+    if not key:
+        return []
+    return _duplicates(
+        Organization.objects.filter(name_key=key).order_by("id"),
+        organizations_visible_to(user),
+        exclude_id=exclude_id,
+    )
+
+
+def contact_duplicates(*, email: str, user, exclude_id: int | None = None) -> list[Duplicate]:
+    """Contacts with the same e-mail address, case aside (one indexed lookup)."""
+    key = email_key(email)
+    if not key:
+        return []
+    return _duplicates(
+        Contact.objects.filter(email_key=key).select_related("organization").order_by("id"),
+        contacts_visible_to(user),
+        exclude_id=exclude_id,
+    )
