@@ -11,13 +11,16 @@ Changing a record (editing it, merging it) is for its owner, the manager of the 
 and admins. Someone who sees a record only through a deal reads it and may link it to their
 deals, but does not change it: it is someone else's account.
 
-Both visibility querysets are one `pk IN (... UNION ALL ...)` over indexed columns (the
-record's owner, the deal's owner, team and foreign key), with no join and no DISTINCT, so
-they stay cheap at any size and can be combined with any filter, order or slice.
+Both visibility querysets are one WHERE clause: the owner, OR the id among the visible deals'
+foreign keys, OR (managers) the owner among their teams' members. For lists the subqueries
+are hashed once and probed per row, with no join and no DISTINCT, so a list ordered by an
+indexed column reads that index in order and stops after one page; at worst (a user who sees
+almost nothing) it probes every row once, never a sort of a big join. For a single record
+(`per_row=True`) the deal test is an EXISTS on the deals' indexed foreign key instead.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -27,35 +30,40 @@ from pipeline.models import Deal
 from teams.models import Team, User
 
 
-def _visible(model: type[Model], deal_field: str, user) -> QuerySet:
+def _visible(model: type[Model], deal_field: str, user, *, per_row: bool) -> QuerySet:
     records = model._default_manager.all()
     if not user.is_authenticated or not user.is_active:
         return records.none()
     if user.is_admin:
         return records
-    ids = [
-        model._default_manager.filter(owner=user).order_by().values("pk"),
-        Deal.objects.visible_to(user)
-        .filter(**{f"{deal_field}__isnull": False})
-        .order_by()
-        .values(deal_field),
-    ]
+    deals = Deal.objects.visible_to(user)
+    linked: Q | Exists
+    if per_row:
+        linked = Exists(deals.filter(**{deal_field: OuterRef("pk")}))
+    else:
+        ids = deals.filter(**{f"{deal_field}__isnull": False}).order_by().values(deal_field)
+        linked = Q(pk__in=ids)
+    condition = Q(owner=user) | linked
     if user.is_manager:
-        members = User.objects.filter(team__in=Team.objects.filter(manager=user).values("pk"))
-        ids.append(
-            model._default_manager.filter(owner__in=members.values("pk")).order_by().values("pk")
-        )
-    return records.filter(pk__in=ids[0].union(*ids[1:], all=True))
+        managed = Team.objects.filter(manager=user).values("pk")
+        condition |= Q(owner__in=User.objects.filter(team__in=managed).values("pk"))
+    return records.filter(condition)
 
 
-def organizations_visible_to(user) -> QuerySet[Organization]:
-    """The organizations `user` may see (see the module docstring)."""
-    return _visible(Organization, "organization", user)
+def organizations_visible_to(user, *, per_row: bool = False) -> QuerySet[Organization]:
+    """The organizations `user` may see (see the module docstring).
+
+    For a list, leave `per_row` off: the visible deals are read once and hashed. A caller
+    that keeps a handful of rows by id (one record, a page's worth of ids) passes
+    per_row=True: each row is then checked with an EXISTS on the deals' indexed foreign key,
+    without reading every visible deal first.
+    """
+    return _visible(Organization, "organization", user, per_row=per_row)
 
 
-def contacts_visible_to(user) -> QuerySet[Contact]:
-    """The contacts `user` may see (see the module docstring)."""
-    return _visible(Contact, "contact", user)
+def contacts_visible_to(user, *, per_row: bool = False) -> QuerySet[Contact]:
+    """The contacts `user` may see; `per_row` as for `organizations_visible_to`."""
+    return _visible(Contact, "contact", user, per_row=per_row)
 
 
 def can_change_record(user, record: Organization | Contact) -> bool:
@@ -97,7 +105,7 @@ def _parsed(record_id) -> int:
 def organization_for_user(user, organization_id, *, write: bool = False) -> Organization:
     """The organization if `user` may see it (else 404), and may change it with write=True (403)."""
     organization = get_object_or_404(
-        organizations_visible_to(user).select_related("owner__team", "parent"),
+        organizations_visible_to(user, per_row=True).select_related("owner__team", "parent"),
         pk=_parsed(organization_id),
     )
     if write and not can_change_record(user, organization):
@@ -108,7 +116,7 @@ def organization_for_user(user, organization_id, *, write: bool = False) -> Orga
 def contact_for_user(user, contact_id, *, write: bool = False) -> Contact:
     """The contact if `user` may see it (else 404), and may change it with write=True (403)."""
     contact = get_object_or_404(
-        contacts_visible_to(user).select_related("owner__team", "organization"),
+        contacts_visible_to(user, per_row=True).select_related("owner__team", "organization"),
         pk=_parsed(contact_id),
     )
     if write and not can_change_record(user, contact):

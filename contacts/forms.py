@@ -211,10 +211,11 @@ def scope_lookups(form: forms.BaseForm, user) -> None:
     """Give every typeahead of `form` the records `user` may see."""
     for field in form.fields.values():
         if isinstance(field, RecordLookupField):
+            # A chosen record is looked up by id or exact name: a few rows, checked one by one.
             field.queryset = (
-                organizations_visible_to(user)
+                organizations_visible_to(user, per_row=True)
                 if field.kind == "organization"
-                else contacts_visible_to(user).select_related("organization")
+                else contacts_visible_to(user, per_row=True).select_related("organization")
             )
 
 

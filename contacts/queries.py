@@ -26,13 +26,13 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Concat, Lower, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 
 from activities.models import DUE_ORDER, Activity
 from contacts.access import can_change_record, contacts_visible_to, organizations_visible_to
 from contacts.keys import email_key, fold, organization_name_key
 from contacts.models import Contact, MergeRecord, Organization
-from crm.http import parse_id
+from crm.http import parse_int
 from pipeline.models import Deal, DealStatus
 from teams.access import people_visible_to
 from teams.models import User
@@ -97,7 +97,10 @@ def organization_suggestions(user, text: str, *, limit: int = SUGGESTION_LIMIT) 
     organizations = organizations_visible_to(user).select_related("owner")
     if not fold(text):
         return list(organizations.order_by("-updated_at", "-id")[:limit])
-    return list(organization_search(organizations, text).order_by("name_key", "id")[:limit])
+    matches = ORGANIZATION_SORTS["name"].apply(
+        organization_search(organizations, text), searching=True
+    )
+    return list(matches[:limit])
 
 
 def contact_suggestions(
@@ -109,7 +112,8 @@ def contact_suggestions(
         contacts = contacts.filter(organization_id=organization_id)
     if not fold(text):
         return list(contacts.order_by("-updated_at", "-id")[:limit])
-    return list(contact_search(contacts, text).order_by("sort_name_key", "id")[:limit])
+    matches = CONTACT_SORTS["name"].apply(contact_search(contacts, text), searching=True)
+    return list(matches[:limit])
 
 
 def parent_would_loop(organization: Organization, parent: Organization) -> bool:
@@ -127,16 +131,32 @@ def parent_would_loop(organization: Organization, parent: Organization) -> bool:
 # Lists -----------------------------------------------------------------------------------
 
 
-def owner_sort_key() -> Any:
-    """The owner's name, lower case, for sorting; records without an owner sort first."""
-    parts = [
-        Coalesce(F("owner__first_name"), Value("")),
-        Value(" "),
-        Coalesce(F("owner__last_name"), Value("")),
-        Value(" "),
-        Coalesce(F("owner__username"), Value("")),
-    ]
-    return Lower(Concat(*parts))
+def unindexed(column: str) -> Any:
+    """`column`, written so that PostgreSQL cannot read it in order from an index.
+
+    A text search matches rows that sit together in one stretch of the name index (all the
+    "Lo..." names). Asked for a page in index order, the planner may walk that index from
+    the start, filtering row by row, and read most of the table before reaching them. Given
+    the order as an expression equal to the column, it fetches the matches through the
+    prefix indexes and sorts just those: the cost follows the number of matches, never the
+    size of the table.
+    """
+    if column in OWNER_KEYS or column == "id":
+        return F(column)
+    if column == "updated_at":
+        return Coalesce(F("updated_at"), F("created_at"))
+    return Coalesce(F(column), Value(""))
+
+
+# Sorting by owner: by first and last name (as names are shown), the owner's id between two
+# people of the same name; records without an owner come first. Plain columns of the joined
+# user, not one concatenated string, so sorting every visible row stays cheap.
+OWNER_KEYS: dict[str, Any] = {
+    "owner_first": Lower(Coalesce(F("owner__first_name"), Value(""))),
+    "owner_last": Lower(Coalesce(F("owner__last_name"), Value(""))),
+    "owner_ref": Coalesce(F("owner_id"), Value(0)),
+}
+BY_OWNER = (("owner_first", False), ("owner_last", False), ("owner_ref", False))
 
 
 @dataclass(frozen=True)
@@ -144,15 +164,18 @@ class SortOrder:
     """A list order: the columns of its keyset, the last one unique (the id)."""
 
     label: str
-    columns: tuple[tuple[str, bool], ...]  # (column or alias, descending)
-    aliases: tuple[str, ...] = ()
+    columns: tuple[tuple[str, bool], ...]  # (column or OWNER_KEYS alias, descending)
 
-    def apply(self, rows: QuerySet) -> QuerySet:
-        if "owner_key" in self.aliases:
-            rows = rows.annotate(owner_key=owner_sort_key())
-        return rows.order_by(
-            *(F(name).desc() if descending else F(name).asc() for name, descending in self.columns)
-        )
+    def apply(self, rows: QuerySet, *, searching: bool = False) -> QuerySet:
+        """Order `rows`; `searching` when they are narrowed by a text search (see below)."""
+        keys = {name: OWNER_KEYS[name] for name, _ in self.columns if name in OWNER_KEYS}
+        if keys:
+            rows = rows.annotate(**keys)
+        terms = []
+        for name, descending in self.columns:
+            term = unindexed(name) if searching else F(name)
+            terms.append(term.desc() if descending else term.asc())
+        return rows.order_by(*terms)
 
     def after(self, rows: QuerySet, values: tuple) -> QuerySet:
         """The rows that come after the row whose sort values are `values`.
@@ -176,16 +199,12 @@ class SortOrder:
 ORGANIZATION_SORTS = {
     "name": SortOrder("Name", (("name_key", False), ("id", False))),
     "updated": SortOrder("Recently updated", (("updated_at", True), ("id", True))),
-    "owner": SortOrder(
-        "Owner", (("owner_key", False), ("name_key", False), ("id", False)), ("owner_key",)
-    ),
+    "owner": SortOrder("Owner", (*BY_OWNER, ("name_key", False), ("id", False))),
 }
 CONTACT_SORTS = {
     "name": SortOrder("Name", (("sort_name_key", False), ("id", False))),
     "updated": SortOrder("Recently updated", (("updated_at", True), ("id", True))),
-    "owner": SortOrder(
-        "Owner", (("owner_key", False), ("sort_name_key", False), ("id", False)), ("owner_key",)
-    ),
+    "owner": SortOrder("Owner", (*BY_OWNER, ("sort_name_key", False), ("id", False))),
 }
 
 
@@ -212,9 +231,9 @@ def decode_cursor(order: SortOrder, cursor: str) -> tuple:
         raise BadCursor("wrong shape")
     parsed: list[Any] = []
     for (column, _), value in zip(order.columns, values, strict=True):
-        if column == "id":
-            number = parse_id(value) if isinstance(value, int) else None
-            if number is None:
+        if column in ("id", "owner_ref"):
+            number = parse_int(value, minimum=0 if column == "owner_ref" else 1)
+            if number is None or not isinstance(value, int):
                 raise BadCursor("bad id")
             parsed.append(number)
         elif column == "updated_at":
@@ -277,7 +296,7 @@ def list_owners(user) -> list[User]:
 
 
 def _page(rows: QuerySet, order: SortOrder, after: tuple | None, filters: ListFilters) -> ListPage:
-    rows = order.apply(rows)
+    rows = order.apply(rows, searching=bool(fold(filters.search)))
     if after is not None:
         rows = order.after(rows, after)
     found = list(rows[: PAGE_SIZE + 1])
@@ -299,7 +318,9 @@ def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> L
     """One page of the contacts `user` may see, filtered and sorted, and which of their
     organizations the user may open (two queries)."""
     order = CONTACT_SORTS.get(filters.sort, CONTACT_SORTS["name"])
-    rows = contacts_visible_to(user).select_related("owner", "organization")
+    # Organizations come in a query of their own for the page's rows: joined, they would be
+    # read for every visible contact when the whole list must be sorted (owner, search).
+    rows = contacts_visible_to(user).select_related("owner").prefetch_related("organization")
     if filters.owner_id:
         rows = rows.filter(owner_id=filters.owner_id)
     if filters.organization_id:
@@ -307,7 +328,8 @@ def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> L
     rows = contact_search(rows, filters.search)
     page = _page(rows, order, after, filters)
     page.visible_organization_ids = visible_ids(
-        organizations_visible_to(user), {contact.organization_id for contact in page.rows}
+        organizations_visible_to(user, per_row=True),
+        {contact.organization_id for contact in page.rows},
     )
     return page
 
@@ -409,15 +431,16 @@ def organization_detail(organization: Organization, *, user) -> OrganizationDeta
     subsidiaries are only those `user` may see.
     """
     deals = Deal.objects.visible_to(user).filter(organization=organization)
+    # An organization's contacts and subsidiaries are few: each is checked on its own.
     contacts = list(
-        contacts_visible_to(user)
+        contacts_visible_to(user, per_row=True)
         .filter(organization=organization)
         .select_related("owner")
         .order_by("sort_name_key", "id")[: CONTACTS_SHOWN + 1]
     )
     parent_visible = bool(
         organization.parent_id
-        and organizations_visible_to(user).filter(pk=organization.parent_id).exists()
+        and organizations_visible_to(user, per_row=True).filter(pk=organization.parent_id).exists()
     )
     return OrganizationDetail(
         organization=organization,
@@ -428,7 +451,9 @@ def organization_detail(organization: Organization, *, user) -> OrganizationDeta
         contacts=contacts[:CONTACTS_SHOWN],
         more_contacts=len(contacts) > CONTACTS_SHOWN,
         subsidiaries=list(
-            organizations_visible_to(user).filter(parent=organization)[:SUBSIDIARIES_SHOWN]
+            organizations_visible_to(user, per_row=True).filter(parent=organization)[
+                :SUBSIDIARIES_SHOWN
+            ]
         ),
         history=merge_history(organization.merges.all()),
     )
@@ -453,7 +478,7 @@ def contact_detail(contact: Contact, *, user) -> ContactDetail:
     return ContactDetail(
         contact=contact,
         can_change=can_change_record(user, contact),
-        organization_visible=organizations_visible_to(user)
+        organization_visible=organizations_visible_to(user, per_row=True)
         .filter(pk=contact.organization_id)
         .exists(),
         deal_groups=deal_groups(deals),
@@ -496,7 +521,7 @@ def organization_duplicates(*, name: str, user, exclude_id: int | None = None) -
         return []
     return _duplicates(
         Organization.objects.filter(name_key=key).order_by("id"),
-        organizations_visible_to(user),
+        organizations_visible_to(user, per_row=True),
         exclude_id=exclude_id,
     )
 
@@ -508,6 +533,6 @@ def contact_duplicates(*, email: str, user, exclude_id: int | None = None) -> li
         return []
     return _duplicates(
         Contact.objects.filter(email_key=key).select_related("organization").order_by("id"),
-        contacts_visible_to(user),
+        contacts_visible_to(user, per_row=True),
         exclude_id=exclude_id,
     )

@@ -1,0 +1,285 @@
+"""Benchmark of the people and companies screens: 20,000 organizations, 100,000 contacts and
+100,000 deals on PostgreSQL, whole requests timed for a rep, a manager and an admin.
+
+make bench                          # all benchmarks, in the crm_bench database
+python manage.py bench_contacts     # this one (DATABASE_URL must name a *bench* database)
+"""
+
+import random
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from activities.models import Activity
+from contacts.access import contacts_visible_to, organizations_visible_to
+from contacts.models import Contact, Organization
+from contacts.queries import CONTACT_SORTS, ListFilters, contact_list, contact_suggestions
+from pipeline.benchmarking import require_bench_database, time_calls
+from pipeline.models import Deal, DealStatus, Pipeline, Stage
+from teams.models import Role, Team, Territory, User
+
+SEED = 7
+FIRST = ["Ada", "Alan", "Grace", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Frances", "Jo"]
+LAST = ["Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Thompson", "Hamilton", "Ritchie"]
+WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne"]
+SUFFIXES = ["Inc", "Ltd", "GmbH", "LLC", "", "Group", "Labs", "Systems"]
+
+
+class Command(BaseCommand):
+    help = "Time the contact and organization lists, details and typeahead at 100,000 contacts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--organizations", type=int, default=20_000)
+        parser.add_argument("--contacts", type=int, default=100_000)
+        parser.add_argument("--deals", type=int, default=100_000)
+        parser.add_argument("--runs", type=int, default=30)
+        parser.add_argument("--reuse", action="store_true", help="keep data from an earlier run")
+
+    def handle(self, *args, organizations, contacts, deals, runs, reuse, **options):
+        require_bench_database()
+        override_settings(DEBUG=False).enable()
+        if not reuse or not Contact.objects.exists():
+            started = time.perf_counter()
+            self.generate(organizations=organizations, contacts=contacts, deals=deals)
+            self.stdout.write(
+                f"Generated {organizations:,} organizations, {contacts:,} contacts and "
+                f"{deals:,} deals in {time.perf_counter() - started:.1f} s (seed {SEED})."
+            )
+        people = {
+            "rep": User.objects.filter(role=Role.REP).order_by("pk").first(),
+            "manager": User.objects.filter(role=Role.MANAGER).order_by("pk").first(),
+            "admin": User.objects.filter(role=Role.ADMIN).first(),
+        }
+        for role, user in people.items():
+            client = Client(HTTP_HOST="localhost")
+            client.force_login(user)
+            # The deal list (pipeline) on the same data: what a page of this site costs here.
+            self.time_page(client, f"reference: deal list, {role}", "pipeline:deal-list", runs)
+            seen = contacts_visible_to(user).count()
+            orgs_seen = organizations_visible_to(user).count()
+            self.time_page(
+                client, f"contact list, {role} ({seen:,})", "contacts:contact-list", runs
+            )
+            self.time_page(
+                client,
+                f"organization list, {role} ({orgs_seen:,})",
+                "contacts:organization-list",
+                runs,
+            )
+            self.time_page(
+                client,
+                f"contact list by owner, {role}",
+                "contacts:contact-list",
+                runs,
+                {"sort": "owner"},
+            )
+            self.time_page(
+                client,
+                f"contact list, search, {role}",
+                "contacts:contact-list",
+                runs,
+                {"q": "ada"},
+            )
+            self.time_page(
+                client,
+                f"contact list, page 20, {role}",
+                "contacts:contact-list",
+                runs,
+                {"after": self.cursor_of_page(user, 20)},
+            )
+            self.time_page(
+                client,
+                f"typeahead 'lo', {role}",
+                "contacts:contact-search",
+                runs,
+                {"field": "q", "q": "lo"},
+                htmx=True,
+            )
+            self.time_page(
+                client,
+                f"typeahead 'acme', {role}",
+                "contacts:organization-search",
+                runs,
+                {"field": "q", "q": "acme"},
+                htmx=True,
+            )
+            contact = contacts_visible_to(user).order_by("pk").first()
+            organization = organizations_visible_to(user).order_by("pk").first()
+            self.time_page(
+                client,
+                f"contact page, {role}",
+                "contacts:contact-detail",
+                runs,
+                args=[contact.pk],
+            )
+            self.time_page(
+                client,
+                f"organization page, {role}",
+                "contacts:organization-detail",
+                runs,
+                args=[organization.pk],
+            )
+        self.explain(people["rep"])
+
+    def cursor_of_page(self, user, number: int) -> str:
+        """The cursor a user reaches after `number` pages of the contact list."""
+        from contacts.queries import encode_cursor
+
+        page = contact_list(user, ListFilters())
+        for _ in range(number - 1):
+            if not page.next_cursor:
+                break
+            from contacts.queries import decode_cursor
+
+            page = contact_list(
+                user, ListFilters(), after=decode_cursor(CONTACT_SORTS["name"], page.next_cursor)
+            )
+        last = page.rows[-1] if page.rows else Contact.objects.order_by("pk").first()
+        return encode_cursor(CONTACT_SORTS["name"], last)
+
+    def time_page(self, client, label, name, runs, params=None, *, args=None, htmx=False):
+        url = reverse(name, args=args or [])
+        headers = {"HX-Request": "true"} if htmx else {}
+
+        def call():
+            response = client.get(url, params or {}, headers=headers)
+            assert response.status_code == 200, (label, response.status_code)
+
+        statements = []
+        with connection.execute_wrapper(
+            lambda execute, sql, *rest: statements.append(sql) or execute(sql, *rest)
+        ):
+            call()
+        timing = time_calls(label, call, runs=runs)
+        self.stdout.write(f"{timing.line()}  queries {len(statements)}")
+
+    def explain(self, user) -> None:
+        self.stdout.write("\nPlans for the rep (EXPLAIN ANALYZE):")
+        page = contact_list(user, ListFilters())  # warm
+        for label, queryset in (
+            ("contact list page", self.page_queryset(user)),
+            ("typeahead", None),
+        ):
+            if queryset is None:
+                with CaptureQueriesContext(connection) as captured:
+                    contact_suggestions(user, "lo")
+                sql = captured.captured_queries[-1]["sql"]
+            else:
+                sql, params = queryset.query.sql_with_params()
+                with connection.cursor() as cursor:
+                    sql = cursor.mogrify(sql, params)
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+                plan = "\n".join(f"    {row[0]}" for row in cursor.fetchall())
+            self.stdout.write(f"  {label}:\n{plan}")
+        assert page is not None
+
+    def page_queryset(self, user):
+        order = CONTACT_SORTS["name"]
+        rows = contacts_visible_to(user).select_related("owner", "organization")
+        return order.apply(rows)[:51]
+
+    def generate(self, *, organizations, contacts, deals):
+        call_command("flush", "--noinput", verbosity=0)
+        rng = random.Random(SEED)
+        password = make_password("bench")
+        User.objects.create(
+            username="bench.admin",
+            role=Role.ADMIN,
+            is_superuser=True,
+            is_staff=True,
+            password=password,
+        )
+        region = Territory.objects.create(name="Region")
+        reps = []
+        for t in range(10):
+            team = Team.objects.create(
+                name=f"Team {t}",
+                territory=region
+                if t == 0
+                else Territory.objects.create(name=f"Area {t}", parent=region),
+            )
+            manager = User.objects.create(
+                username=f"manager{t}", role=Role.MANAGER, team=team, password=password
+            )
+            team.manager = manager
+            team.save()
+            reps += User.objects.bulk_create(
+                User(username=f"rep{t}.{r}", role=Role.REP, team=team, password=password)
+                for r in range(10)
+            )
+
+        def owner():
+            return None if rng.random() < 0.1 else rng.choice(reps)
+
+        orgs = []
+        for start in range(0, organizations, 5000):
+            orgs += Organization.objects.bulk_create(
+                Organization(
+                    name=f"{rng.choice(WORDS)} {index} {rng.choice(SUFFIXES)}".strip(),
+                    country=rng.choice(["France", "Germany", "Brazil", "Japan"]),
+                    owner=owner(),
+                )
+                for index in range(start, min(start + 5000, organizations))
+            )
+        people_at: dict[int, list[int]] = {}
+        for start in range(0, contacts, 10_000):
+            batch = Contact.objects.bulk_create(
+                Contact(
+                    organization=rng.choice(orgs),
+                    first_name=rng.choice(FIRST),
+                    last_name=f"{rng.choice(LAST)}{index % 97}",
+                    email=f"person{index}@example.com",
+                    owner=owner(),
+                )
+                for index in range(start, min(start + 10_000, contacts))
+            )
+            for contact in batch:
+                people_at.setdefault(contact.organization_id, []).append(contact.pk)
+        pipeline = Pipeline.objects.create(name="Sales")
+        stage = Stage.objects.create(pipeline=pipeline, name="Lead", order=1, win_probability=10)
+        now = timezone.now()
+        for start in range(0, deals, 10_000):
+            batch = []
+            for index in range(start, min(start + 10_000, deals)):
+                rep = rng.choice(reps)
+                org = rng.choice(orgs)
+                status = rng.choice([DealStatus.OPEN, DealStatus.WON, DealStatus.LOST])
+                created = now - timedelta(days=rng.uniform(0, 365))
+                batch.append(
+                    Deal(
+                        title=f"Deal {index}",
+                        owner=rep,
+                        team_id=rep.team_id,
+                        pipeline=pipeline,
+                        stage=stage,
+                        organization=org,
+                        contact_id=rng.choice(people_at[org.pk]) if org.pk in people_at else None,
+                        value=Decimal(rng.randint(100, 100_000)),
+                        status=status,
+                        created_at=created,
+                        closed_at=None if status == DealStatus.OPEN else created,
+                        position=index * 1024,
+                    )
+                )
+            created_deals = Deal.objects.bulk_create(batch)
+            Activity.objects.bulk_create(
+                Activity(
+                    subject=f"Call {deal.pk}",
+                    deal=deal,
+                    assignee_id=deal.owner_id,
+                    due_date=(now + timedelta(days=rng.randint(-30, 30))).date(),
+                )
+                for deal in created_deals[::2]
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
