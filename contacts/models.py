@@ -1,6 +1,7 @@
 """People and companies: the customers deals are made with."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -33,7 +34,9 @@ class Organization(models.Model):
     sector = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
-    year_established = models.PositiveSmallIntegerField(null=True, blank=True)
+    year_established = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1000), MaxValueValidator(9999)]
+    )
     annual_revenue = models.DecimalField(
         max_digits=14,
         decimal_places=2,

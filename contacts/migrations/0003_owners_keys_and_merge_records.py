@@ -2,6 +2,7 @@
 
 import contacts.keys
 import contacts.models
+import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
@@ -141,6 +142,11 @@ class Migration(migrations.Migration):
             model_name='contact',
             name='organization',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='contacts.organization'),
+        ),
+        migrations.AlterField(
+            model_name='organization',
+            name='year_established',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1000), django.core.validators.MaxValueValidator(9999)]),
         ),
         migrations.AlterField(
             model_name='organization',
