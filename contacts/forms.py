@@ -256,7 +256,6 @@ class OrganizationForm(OwnerFieldMixin, BootstrapFormMixin, forms.ModelForm):
             "parent",
             "owner",
         ]
-        labels = {"annual_revenue": "Annual revenue (millions)"}
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -297,6 +296,7 @@ class ContactForm(OwnerFieldMixin, BootstrapFormMixin, forms.ModelForm):
             "phone",
             "owner",
         ]
+        labels = {"email": "E-mail"}
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
     def __init__(self, *args, user, **kwargs) -> None:

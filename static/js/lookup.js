@@ -105,12 +105,21 @@
     if (lookup && !lookup.contains(event.relatedTarget)) setOpen(lookup, false);
   });
 
-  // Fresh suggestions: show them while the box still has the focus.
+  // Fresh suggestions: show them while the box still has the focus, keeping the highlight
+  // on the same record when it is still there (answers can arrive after an arrow key).
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const list = event.detail.target;
+    if (!list.matches || !list.matches("[data-lookup] [role=listbox]")) return;
+    const active = list.querySelector(".lookup-option.active");
+    list.dataset.activeOption = active ? active.id : "";
+  });
   document.body.addEventListener("htmx:afterSwap", (event) => {
     const list = event.detail.target;
     if (!list.matches || !list.matches("[data-lookup] [role=listbox]")) return;
     const lookup = list.closest("[data-lookup]");
     setOpen(lookup, document.activeElement === parts(lookup).input && list.children.length > 0);
+    const kept = list.dataset.activeOption && document.getElementById(list.dataset.activeOption);
+    if (kept && isOpen(lookup)) highlight(lookup, kept);
   });
 
   // Quick create --------------------------------------------------------------------------
