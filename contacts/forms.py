@@ -97,6 +97,7 @@ class RecordLookupField(forms.Field):
     default_error_messages = {
         "not_found": "No %(kind)s called “%(text)s” that you can see. Pick one from the list.",
         "ambiguous": "More than one %(kind)s is called “%(text)s”. Pick one from the list.",
+        "null_characters": "Null characters are not allowed.",
     }
 
     def __init__(self, *, kind: str, exact_matches, **kwargs) -> None:
@@ -147,6 +148,8 @@ class RecordLookupField(forms.Field):
         text = value.text.strip()
         if not text:
             return None
+        if "\x00" in text:
+            raise ValidationError(self.error_messages["null_characters"], "null_characters")
         if value.id is not None:
             record = self.queryset.filter(pk=value.id).first()
             if record is not None and str(record) == text:
@@ -207,6 +210,13 @@ def contact_lookup(*, required: bool = True, label: str = "Contact", **kwargs):
     )
 
 
+def lookup(form: forms.BaseForm, name: str) -> RecordLookupField:
+    """The typeahead field `name` of `form`."""
+    field = form.fields[name]
+    assert isinstance(field, RecordLookupField)
+    return field
+
+
 def scope_lookups(form: forms.BaseForm, user) -> None:
     """Give every typeahead of `form` the records `user` may see."""
     for field in form.fields.values():
@@ -261,7 +271,7 @@ class OrganizationForm(OwnerFieldMixin, BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         scope_lookups(self, user)
         self.limit_owner(user)
-        self.fields["parent"].remember(self.instance.parent if self.instance.parent_id else None)
+        lookup(self, "parent").remember(self.instance.parent if self.instance.parent_id else None)
         self.fields["name"].widget.attrs["autocomplete"] = "organization"
         if self.instance.pk:
             del self.fields["allow_duplicate"]
@@ -304,7 +314,7 @@ class ContactForm(OwnerFieldMixin, BootstrapFormMixin, forms.ModelForm):
         scope_lookups(self, user)
         self.limit_owner(user)
         if self.instance.pk:
-            self.fields["organization"].remember(self.instance.organization)
+            lookup(self, "organization").remember(self.instance.organization)
             del self.fields["allow_duplicate"]
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 

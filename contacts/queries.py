@@ -244,7 +244,7 @@ def decode_cursor(order: SortOrder, cursor: str) -> tuple:
             if moment is None or moment.tzinfo is None:
                 raise BadCursor("bad time")
             parsed.append(moment)
-        elif isinstance(value, str) and len(value) <= 1000:
+        elif isinstance(value, str) and len(value) <= 1000 and "\x00" not in value:
             parsed.append(value)
         else:
             raise BadCursor("bad key")

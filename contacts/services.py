@@ -16,7 +16,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, ForeignObjectRel, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from contacts.models import Contact, MergeKind, MergeRecord, Organization
@@ -218,12 +218,11 @@ def repoint_references(*, keep: models.Model, remove: models.Model) -> dict[str,
     moved: dict[str, int] = {}
     now = timezone.now()
     for relation in keep._meta.get_fields(include_hidden=True):
-        if not (relation.auto_created and not relation.concrete and relation.is_relation):
+        # Reverse relations only; many-to-many ones are reached through the hidden foreign
+        # keys of their tables, which come up here as well.
+        if not isinstance(relation, ForeignObjectRel) or relation.many_to_many:
             continue
-        if relation.many_to_many:
-            continue  # reached through the hidden foreign keys of its table
-        related_field = relation.field
-        related_model = relation.related_model
+        related_field, related_model = relation.field, relation.related_model
         label = f"{related_model._meta.label}.{related_field.name}"
         count = _repoint(related_model, related_field.name, keep=keep, remove=remove, now=now)
         if count:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
 from contacts import queries, services
 from contacts.access import (
@@ -28,13 +29,24 @@ from contacts.forms import (
 )
 from crm.http import parse_id, safe_next, toast
 
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
 FIELD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 
 # How a create form is shown, from the element htmx swaps it into.
 PAGE, PANEL, QUICK = "page", "panel", "quick"
 
 
-def _mode(request: HttpRequest, kind: str) -> str:
+def _text(value: str | None, limit: int) -> str:
+    """Text typed into a box, trimmed to `limit`; NUL characters (which no database column
+    may hold) are dropped rather than reaching a query."""
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
+def _mode(request: HtmxHttpRequest, kind: str) -> str:
     """A whole page (no JavaScript), the panel on the list page, or the quick dialog of the
     deal form (`quick-<kind>`), which answers with the new record for the typeahead."""
     if not request.htmx:
@@ -44,17 +56,17 @@ def _mode(request: HttpRequest, kind: str) -> str:
     return PANEL
 
 
-def _list_filters(request: HttpRequest, sorts: dict) -> queries.ListFilters:
+def _list_filters(request: HtmxHttpRequest, sorts: dict) -> queries.ListFilters:
     sort = request.GET.get("sort", "name")
     return queries.ListFilters(
-        search=request.GET.get("q", "").strip()[: queries.SEARCH_MAX_LENGTH],
+        search=_text(request.GET.get("q"), queries.SEARCH_MAX_LENGTH),
         owner_id=parse_id(request.GET.get("owner")),
         sort=sort if sort in sorts else "name",
         organization_id=parse_id(request.GET.get("organization")),
     )
 
 
-def _list(request: HttpRequest, *, kind: str, read, sorts: dict) -> HttpResponse:
+def _list(request: HtmxHttpRequest, *, kind: str, read, sorts: dict) -> HttpResponse:
     filters = _list_filters(request, sorts)
     order = sorts[filters.sort]
     after = None
@@ -78,11 +90,11 @@ def _list(request: HttpRequest, *, kind: str, read, sorts: dict) -> HttpResponse
     return render(request, template, context)
 
 
-def _search(request: HttpRequest, *, kind: str, suggest) -> HttpResponse:
+def _search(request: HtmxHttpRequest, *, kind: str, suggest) -> HttpResponse:
     field = request.GET.get("field") or "q"
     if not FIELD_NAME.match(field):
         return HttpResponseBadRequest("Unknown field.")
-    text = request.GET.get(field, "").strip()[: queries.SEARCH_MAX_LENGTH]
+    text = _text(request.GET.get(field), queries.SEARCH_MAX_LENGTH)
     if not request.htmx:
         # Without JavaScript a search lands on the list, which searches the same way.
         list_url = reverse(f"contacts:{kind}-list")
@@ -100,7 +112,7 @@ def _search(request: HttpRequest, *, kind: str, suggest) -> HttpResponse:
     )
 
 
-def _created(request: HttpRequest, record, *, kind: str, mode: str) -> HttpResponse:
+def _created(request: HtmxHttpRequest, record, *, kind: str, mode: str) -> HttpResponse:
     label = "Organization" if kind == "organization" else "Contact"
     message = f"Added {label.lower()} “{record}”."
     detail_url = reverse(f"contacts:{kind}-detail", args=[record.pk])
@@ -136,7 +148,7 @@ def _form_context(form, *, kind: str, mode: str, record=None, duplicates=None) -
     }
 
 
-def _render_form(request: HttpRequest, context: dict) -> HttpResponse:
+def _render_form(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     template = "contacts/record_form.html"
     if context["mode"] == PAGE:
         return render(request, template, context)
@@ -178,7 +190,7 @@ def organization_detail(request, organization_id: int):
 def organization_create(request):
     mode = _mode(request, "organization")
     prefix = "new_organization" if mode == QUICK else None
-    initial = {"name": request.GET.get("name", "")[:200]}
+    initial = {"name": _text(request.GET.get("name"), 200)}
     form = OrganizationForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
@@ -271,15 +283,15 @@ def contact_detail(request, contact_id: int):
     return render(request, "contacts/contact_detail.html", {"detail": detail})
 
 
-def _contact_initial(request: HttpRequest) -> dict[str, Any]:
+def _contact_initial(request: HtmxHttpRequest) -> dict[str, Any]:
     """What the deal form's quick dialog knows already: its organization and what was typed."""
     initial: dict[str, Any] = {}
     organization_id = parse_id(request.GET.get("organization_id"))
     if organization_id is not None:
         initial["organization"] = LookupValue(
-            text=request.GET.get("organization", "")[:200], id=organization_id
+            text=_text(request.GET.get("organization"), 200), id=organization_id
         )
-    typed = request.GET.get("name", "").strip()[:200]
+    typed = _text(request.GET.get("name"), 200)
     if "@" in typed:
         initial["email"] = typed
     elif typed:
@@ -357,7 +369,7 @@ def contact_merge(request, contact_id: int):
 # Merging ---------------------------------------------------------------------------------
 
 
-def _merge(request: HttpRequest, *, keep, kind: str, pick_form, load, merge) -> HttpResponse:
+def _merge(request: HtmxHttpRequest, *, keep, kind: str, pick_form, load, merge) -> HttpResponse:
     """Pick the duplicate (GET ?other=), confirm side by side, then merge (POST remove=ID).
 
     Both records must be ones the user may change; the one whose page this is stays.

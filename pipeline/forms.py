@@ -1,6 +1,6 @@
 from django import forms
 
-from contacts.forms import contact_lookup, organization_lookup, scope_lookups
+from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
 from crm.forms import BootstrapFormMixin
 from pipeline.models import Deal, Product, Stage
 from pipeline.queries import BoardFilters, FilterOptions
@@ -94,7 +94,7 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["owner"].queryset = assignable_owners(user).order_by("first_name", "last_name")
         self.fields["owner"].initial = user.pk
         scope_lookups(self, user)
-        organization, contact = self.fields["organization"], self.fields["contact"]
+        organization, contact = lookup(self, "organization"), lookup(self, "contact")
         organization.remember(self.instance.organization if self.instance.organization_id else None)
         contact.remember(self.instance.contact if self.instance.contact_id else None)
         organization.widget.create_dialog = "quick-organization-dialog"

@@ -183,3 +183,11 @@ def test_the_form_renders_in_a_fixed_number_of_queries(client, cast, records, as
         make_contact(organization=make_organization(owner=cast.rep_a), owner=cast.rep_a)
     with assert_max_queries(10):
         client.get(url)
+
+
+def test_a_null_character_in_a_typeahead_box_is_a_form_error(client, cast):
+    client.force_login(cast.rep_a)
+    response = client.post(create_url(cast), deal_data(cast, organization="Acme\x00"))
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.text
+    assert not Deal.objects.filter(title="New deal").exists()

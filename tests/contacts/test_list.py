@@ -234,3 +234,15 @@ def test_list_runs_a_fixed_number_of_queries(client, cast, records, kind, assert
         with assert_max_queries(8):
             response = client.get(list_url(kind), {"sort": sort, "q": "o"})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "values", [["a\x00", 1], ["a", True], ["a", 0], ["a", 2**63], [None, 1], ["a"]]
+)
+def test_a_cursor_with_values_no_row_can_have_is_a_400(client, cast, values):
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    client.force_login(cast.rep_a)
+    assert client.get(list_url("contact"), {"after": cursor}).status_code == 400

@@ -158,3 +158,13 @@ def test_the_keys_searched_are_indexed():
 
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_a_null_character_in_the_box_is_dropped_not_sent_to_the_database(client, cast, kind):
+    make_organization("Globex", owner=cast.rep_a)
+    client.force_login(cast.rep_a)
+    response = client.get(search_url(kind), {"field": "q", "q": "g\x00lo"}, headers=htmx())
+    assert response.status_code == 200
+    list_page = client.get(reverse(f"contacts:{kind}-list"), {"q": "\x00"})
+    assert list_page.status_code == 200
