@@ -142,3 +142,19 @@ def test_someone_outside_every_team_sees_only_their_own(cast, records):
     loner = make_user("loner")
     mine = make_organization("Loner Ltd", owner=loner)
     assert list(organizations_visible_to(loner)) == [mine]
+
+
+@pytest.mark.parametrize("viewer", sorted(ACCESS))
+def test_the_deal_parts_add_up_to_exactly_the_deals_the_user_may_see(cast, viewer):
+    """Lists read the visible deals in parts that PostgreSQL can take from indexes; together
+    they must be `Deal.objects.visible_to`, no more and no less."""
+    from contacts.access import linked_deal_parts
+    from pipeline.models import Deal
+
+    user = cast.user(viewer)
+    cast.team_b.manager = cast.manager_a  # a manager of two teams, too
+    cast.team_b.save()
+    parts = set()
+    for part in linked_deal_parts(user):
+        parts |= set(part.values_list("pk", flat=True))
+    assert parts == set(Deal.objects.visible_to(user).values_list("pk", flat=True))

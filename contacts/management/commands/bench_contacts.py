@@ -22,7 +22,14 @@ from django.utils import timezone
 from activities.models import Activity
 from contacts.access import contacts_visible_to, organizations_visible_to
 from contacts.models import Contact, Organization
-from contacts.queries import CONTACT_SORTS, ListFilters, contact_list, contact_suggestions
+from contacts.queries import (
+    CONTACT_SORTS,
+    ListFilters,
+    contact_list,
+    contact_suggestions,
+    decode_cursor,
+    encode_cursor,
+)
 from pipeline.benchmarking import require_bench_database, time_calls
 from pipeline.models import Deal, DealStatus, Pipeline, Stage
 from teams.models import Role, Team, Territory, User
@@ -62,88 +69,55 @@ class Command(BaseCommand):
         for role, user in people.items():
             client = Client(HTTP_HOST="localhost")
             client.force_login(user)
-            # The deal list (pipeline) on the same data: what a page of this site costs here.
-            self.time_page(client, f"reference: deal list, {role}", "pipeline:deal-list", runs)
-            seen = contacts_visible_to(user).count()
-            orgs_seen = organizations_visible_to(user).count()
-            self.time_page(
-                client, f"contact list, {role} ({seen:,})", "contacts:contact-list", runs
-            )
-            self.time_page(
-                client,
-                f"organization list, {role} ({orgs_seen:,})",
-                "contacts:organization-list",
-                runs,
-            )
-            self.time_page(
-                client,
-                f"contact list by owner, {role}",
-                "contacts:contact-list",
-                runs,
-                {"sort": "owner"},
-            )
-            self.time_page(
-                client,
-                f"contact list, search, {role}",
-                "contacts:contact-list",
-                runs,
-                {"q": "ada"},
-            )
-            self.time_page(
-                client,
-                f"contact list, page 20, {role}",
-                "contacts:contact-list",
-                runs,
-                {"after": self.cursor_of_page(user, 20)},
-            )
-            self.time_page(
-                client,
-                f"typeahead 'lo', {role}",
-                "contacts:contact-search",
-                runs,
-                {"field": "q", "q": "lo"},
-                htmx=True,
-            )
-            self.time_page(
-                client,
-                f"typeahead 'acme', {role}",
-                "contacts:organization-search",
-                runs,
-                {"field": "q", "q": "acme"},
-                htmx=True,
-            )
+            contacts_seen = contacts_visible_to(user).count()
+            organizations_seen = organizations_visible_to(user).count()
             contact = contacts_visible_to(user).order_by("pk").first()
             organization = organizations_visible_to(user).order_by("pk").first()
-            self.time_page(
-                client,
-                f"contact page, {role}",
-                "contacts:contact-detail",
-                runs,
-                args=[contact.pk],
-            )
-            self.time_page(
-                client,
-                f"organization page, {role}",
-                "contacts:organization-detail",
-                runs,
-                args=[organization.pk],
-            )
+            assert contact is not None and organization is not None
+            cases = [
+                # The deal list (pipeline) on the same data: what a page of this site costs.
+                ("reference: deal list", "pipeline:deal-list", {}, None, False),
+                (f"contact list ({contacts_seen:,})", "contacts:contact-list", {}, None, False),
+                (
+                    f"organization list ({organizations_seen:,})",
+                    "contacts:organization-list",
+                    {},
+                    None,
+                    False,
+                ),
+                ("contact list by owner", "contacts:contact-list", {"sort": "owner"}, None, False),
+                ("contact list, search 'ada'", "contacts:contact-list", {"q": "ada"}, None, False),
+                (
+                    "contact list, page 20",
+                    "contacts:contact-list",
+                    {"after": self.cursor_of_page(user, 20)},
+                    None,
+                    False,
+                ),
+                ("typeahead 'lo'", "contacts:contact-search", {"field": "q", "q": "lo"}, [], True),
+                (
+                    "typeahead 'acme'",
+                    "contacts:organization-search",
+                    {"field": "q", "q": "acme"},
+                    None,
+                    True,
+                ),
+                ("contact page", "contacts:contact-detail", {}, [contact.pk], False),
+                ("organization page", "contacts:organization-detail", {}, [organization.pk], False),
+            ]
+            for label, name, params, args, htmx in cases:
+                self.time_page(client, f"{label}, {role}", name, runs, params, args=args, htmx=htmx)
         self.explain(people["rep"])
 
     def cursor_of_page(self, user, number: int) -> str:
         """The cursor a user reaches after `number` pages of the contact list."""
-        from contacts.queries import encode_cursor
-
+        order = CONTACT_SORTS["name"]
         page = contact_list(user, ListFilters())
         for _ in range(number - 1):
             if not page.next_cursor:
                 break
-            from contacts.queries import decode_cursor
-
-            page = contact_list(
-                user, ListFilters(), after=decode_cursor(CONTACT_SORTS["name"], page.next_cursor)
-            )
-        return encode_cursor(CONTACT_SORTS["name"], page.rows[-1])
+            page = contact_list(user, ListFilters(), after=decode_cursor(order, page.next_cursor))
+        return encode_cursor(order, page.rows[-1])
 
     def time_page(self, client, label, name, runs, params=None, *, args=None, htmx=False):
         url = reverse(name, args=args or [])
@@ -153,39 +127,31 @@ class Command(BaseCommand):
             response = client.get(url, params or {}, headers=headers)
             assert response.status_code == 200, (label, response.status_code)
 
-        statements = []
-        with connection.execute_wrapper(
-            lambda execute, sql, *rest: statements.append(sql) or execute(sql, *rest)
-        ):
+        statements: list[str] = []
+
+        def count(execute, sql, *rest):
+            statements.append(sql)
+            return execute(sql, *rest)
+
+        with connection.execute_wrapper(count):
             call()
         timing = time_calls(label, call, runs=runs)
         self.stdout.write(f"{timing.line()}  queries {len(statements)}")
 
     def explain(self, user) -> None:
-        self.stdout.write("\nPlans for the rep (EXPLAIN ANALYZE):")
-        page = contact_list(user, ListFilters())  # warm
-        for label, queryset in (
-            ("contact list page", self.page_queryset(user)),
-            ("typeahead", None),
+        """The plans of a rep's first contact page and a typeahead, as the app sends them."""
+        self.stdout.write("\nPlans for a rep (EXPLAIN ANALYZE):")
+        for label, read in (
+            ("contact list page", lambda: contact_list(user, ListFilters())),
+            ("typeahead 'lo'", lambda: contact_suggestions(user, "lo")),
         ):
-            if queryset is None:
-                with CaptureQueriesContext(connection) as captured:
-                    contact_suggestions(user, "lo")
-                sql = captured.captured_queries[-1]["sql"]
-            else:
-                sql, params = queryset.query.sql_with_params()
-                with connection.cursor() as cursor:
-                    sql = cursor.mogrify(sql, params)
+            with CaptureQueriesContext(connection) as captured:
+                read()
+            sql = max((q["sql"] for q in captured.captured_queries), key=len)
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
                 plan = "\n".join(f"    {row[0]}" for row in cursor.fetchall())
             self.stdout.write(f"  {label}:\n{plan}")
-        assert page is not None
-
-    def page_queryset(self, user):
-        order = CONTACT_SORTS["name"]
-        rows = contacts_visible_to(user).select_related("owner", "organization")
-        return order.apply(rows)[:51]
 
     def generate(self, *, organizations, contacts, deals):
         call_command("flush", "--noinput", verbosity=0)
