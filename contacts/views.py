@@ -85,7 +85,9 @@ def _list(request: HtmxHttpRequest, *, kind: str, read, sorts: dict) -> HttpResp
     page.owners = queries.list_owners(request.user)
     if kind == "contact" and filters.organization_id:
         context["organization"] = (
-            organizations_visible_to(request.user).filter(pk=filters.organization_id).first()
+            organizations_visible_to(request.user, per_row=True)
+            .filter(pk=filters.organization_id)
+            .first()
         )
     return render(request, template, context)
 
@@ -308,7 +310,9 @@ def contact_create(request):
     if "organization" not in initial and (organization_id := request.GET.get("organization")):
         # "Add contact" on an organization's page.
         organization = (
-            organizations_visible_to(request.user).filter(pk=parse_id(organization_id) or 0).first()
+            organizations_visible_to(request.user, per_row=True)
+            .filter(pk=parse_id(organization_id) or 0)
+            .first()
         )
         if organization is not None:
             initial["organization"] = organization
