@@ -26,11 +26,11 @@ from django.shortcuts import get_object_or_404
 
 from contacts.models import Contact, Organization
 from crm.http import parse_id
-from pipeline.models import Deal
+from pipeline.models import Deal, DealQuerySet
 from teams.models import Team, User
 
 
-def linked_deal_parts(user) -> list[QuerySet[Deal]]:
+def linked_deal_parts(user) -> list[DealQuerySet]:
     """The deals `user` may see, as parts whose union is `Deal.objects.visible_to(user)`.
 
     For a manager that is their own deals OR their teams' deals. PostgreSQL reads such an OR
@@ -53,11 +53,11 @@ def _visible(model: type[Model], deal_field: str, user, *, per_row: bool) -> Que
         return records
     condition = Q(owner=user)
     if per_row:
-        deals = Deal.objects.visible_to(user).filter(**{deal_field: OuterRef("pk")})
-        condition |= Exists(deals)
+        linked = Deal.objects.visible_to(user).filter(**{deal_field: OuterRef("pk")})
+        condition |= Q(Exists(linked))
     else:
-        for deals in linked_deal_parts(user):
-            ids = deals.filter(**{f"{deal_field}__isnull": False}).values(deal_field)
+        for part in linked_deal_parts(user):
+            ids = part.filter(**{f"{deal_field}__isnull": False}).values(deal_field)
             condition |= Q(pk__in=ids)
     if user.is_manager:
         managed = Team.objects.filter(manager=user).values("pk")

@@ -536,3 +536,52 @@ def contact_duplicates(*, email: str, user, exclude_id: int | None = None) -> li
         contacts_visible_to(user, per_row=True),
         exclude_id=exclude_id,
     )
+
+
+# Merging ---------------------------------------------------------------------------------
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def merge_fills(keep: Model, remove: Model) -> list[str]:
+    """The editable fields of `keep` that merging `remove` into it fills: blank in `keep`,
+    set in `remove` (never `keep` as its own parent)."""
+    fills = []
+    for column in keep._meta.concrete_fields:
+        if column.primary_key or not column.editable:
+            continue
+        mine, theirs = getattr(keep, column.attname), getattr(remove, column.attname)
+        if not _is_blank(mine) or _is_blank(theirs):
+            continue
+        if column.is_relation and column.related_model is type(keep) and theirs == keep.pk:
+            continue
+        fills.append(column.name)
+    return fills
+
+
+@dataclass
+class MergeRow:
+    label: str
+    keep: Any
+    other: Any
+    fills: bool
+
+
+def merge_comparison(keep: Model, other: Model) -> list[MergeRow]:
+    """The editable fields of both records side by side, marking the blanks `other` fills.
+
+    Both come from the access functions, which load the related rows shown here.
+    """
+    fills = set(merge_fills(keep, other))
+    return [
+        MergeRow(
+            label=str(column.verbose_name),
+            keep=getattr(keep, column.name),
+            other=getattr(other, column.name),
+            fills=column.name in fills,
+        )
+        for column in keep._meta.concrete_fields
+        if not column.primary_key and column.editable
+    ]

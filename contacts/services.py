@@ -20,7 +20,7 @@ from django.db.models import Exists, F, ForeignObjectRel, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from contacts.models import Contact, MergeKind, MergeRecord, Organization
-from contacts.queries import parent_would_loop
+from contacts.queries import merge_fills, parent_would_loop
 
 
 class MergeRefused(Exception):
@@ -186,23 +186,12 @@ def _snapshot(record: models.Model) -> dict[str, Any]:
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or value == ""
-
-
 def _fill_blanks(*, keep: models.Model, remove: models.Model) -> list[str]:
-    """Copy `remove`'s values into `keep`'s empty editable fields; the names of those filled."""
-    filled = []
+    """Copy `remove`'s values into the blank fields of `keep`; the names of those filled."""
+    filled = merge_fills(keep, remove)
     for field in keep._meta.concrete_fields:
-        if field.primary_key or not field.editable:
-            continue
-        mine, theirs = getattr(keep, field.attname), getattr(remove, field.attname)
-        if not _is_blank(mine) or _is_blank(theirs):
-            continue
-        if field.is_relation and field.related_model is type(keep) and theirs == keep.pk:
-            continue  # remove's parent was keep: keep cannot be its own parent
-        setattr(keep, field.attname, theirs)
-        filled.append(field.name)
+        if field.name in filled:
+            setattr(keep, field.attname, getattr(remove, field.attname))
     return filled
 
 

@@ -115,8 +115,7 @@ def _search(request: HtmxHttpRequest, *, kind: str, suggest) -> HttpResponse:
 
 
 def _created(request: HtmxHttpRequest, record, *, kind: str, mode: str) -> HttpResponse:
-    label = "Organization" if kind == "organization" else "Contact"
-    message = f"Added {label.lower()} “{record}”."
+    message = f"Added {kind} “{record}”."
     detail_url = reverse(f"contacts:{kind}-detail", args=[record.pk])
     if mode == QUICK:
         # The deal form's typeahead selects it (static/js/lookup.js); the dialog closes.
@@ -407,23 +406,5 @@ def _merge(request: HtmxHttpRequest, *, keep, kind: str, pick_form, load, merge)
                 other = None
     context = {"keep": keep, "other": other, "form": form, "kind": kind}
     if other is not None:
-        context["comparison"] = merge_comparison(keep, other)
+        context["comparison"] = queries.merge_comparison(keep, other)
     return render(request, template, context)
-
-
-def merge_comparison(keep, other) -> list[dict[str, Any]]:
-    """The editable fields of both records side by side, and which blanks `other` fills."""
-    rows = []
-    for field in type(keep)._meta.concrete_fields:
-        if field.primary_key or not field.editable:
-            continue
-        mine, theirs = getattr(keep, field.name), getattr(other, field.name)
-        rows.append(
-            {
-                "label": field.verbose_name,
-                "keep": mine,
-                "other": theirs,
-                "fills": mine in (None, "") and theirs not in (None, ""),
-            }
-        )
-    return rows
