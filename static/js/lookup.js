@@ -148,8 +148,20 @@
     dialog.close();
     dialog.querySelector(".quick-create-body").replaceChildren();
     const lookup = dialog.crmLookup;
-    if (lookup) parts(lookup).input.focus();
+    if (lookup) {
+      // Back to the box, without opening its suggestions again: the choice is made.
+      parts(lookup).input.dataset.quiet = "1";
+      parts(lookup).input.focus();
+    }
   }
+
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const input = event.detail.elt;
+    const trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (!input.dataset || !input.dataset.quiet) return;
+    delete input.dataset.quiet;
+    if (trigger && trigger.type === "focus") event.preventDefault();
+  });
 
   document.addEventListener("click", (event) => {
     const opener = event.target.closest && event.target.closest("[data-quick-create-open]");
