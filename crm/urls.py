@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("pipeline.urls")),
     path("", include("activities.urls")),
     path("leads/", include("leads.urls")),
+    path("", include("contacts.urls")),
     path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

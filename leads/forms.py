@@ -2,7 +2,7 @@ from typing import cast
 
 from django import forms
 
-from contacts.models import Contact, Organization
+from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
 from crm.forms import BootstrapFormMixin
 from leads.models import Lead, LeadLabel, LeadSource, LeadStatus
 from leads.queries import STATUS_CHOICES, InboxOptions, LeadFilters
@@ -64,9 +64,15 @@ class LeadFilterForm(BootstrapFormMixin, forms.Form):
 
 
 class LeadForm(BootstrapFormMixin, forms.ModelForm):
-    """Create or edit a lead. The owner must be someone the user may assign leads to."""
+    """Create or edit a lead. The owner must be someone the user may assign leads to.
+
+    Organization and contact are typeaheads over the records the user may see, as on the
+    deal form (never a list of all of them).
+    """
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)
+    organization = organization_lookup(required=False)
+    contact = contact_lookup(required=False)
 
     class Meta:
         model = Lead
@@ -96,12 +102,15 @@ class LeadForm(BootstrapFormMixin, forms.ModelForm):
             sources = sources.filter(is_active=True)
         self.fields["source"].queryset = sources
         self.fields["source"].empty_label = "Choose a source"
-        self.fields["organization"].empty_label = "None"
-        self.fields["contact"].empty_label = "None"
         self.fields["source"].help_text = "Admins add sources and set their score weights."
-        self.fields["organization"].queryset = Organization.objects.order_by("name")
-        self.fields["contact"].queryset = Contact.objects.select_related("organization")
-        self.fields["contact"].label_from_instance = lambda c: f"{c} ({c.organization})"
+        scope_lookups(self, user)
+        organization, contact = lookup(self, "organization"), lookup(self, "contact")
+        organization.remember(self.instance.organization if self.instance.organization_id else None)
+        contact.remember(self.instance.contact if self.instance.contact_id else None)
+        organization.widget.create_dialog = "quick-organization-dialog"
+        contact.widget.create_dialog = "quick-contact-dialog"
+        # Once an organization is chosen, only its contacts are suggested.
+        contact.widget.narrow_by_id = f"{self['organization'].auto_id}_id"
         self.fields["labels"].queryset = LeadLabel.objects.order_by("name")
         self.fields["labels"].widget.attrs["class"] = "form-check-input"
         self.fields["value"].help_text = "Your estimate; leave empty when unknown."

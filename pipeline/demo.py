@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from contacts.services import records_take_owners_from_deals
 from pipeline.models import (
     Contact,
     Deal,
@@ -318,6 +319,7 @@ def seed_demo(*, deal_count: int = DEAL_COUNT) -> DemoSummary:
             change.deal = deal
             changes.append(change)
     DealStageChange.objects.bulk_create(changes, batch_size=2000)
+    records_take_owners_from_deals()
 
     quotas = seed_quotas(rng, deals, now.date())
     return DemoSummary(

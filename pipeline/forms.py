@@ -1,7 +1,8 @@
 from django import forms
 
+from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
 from crm.forms import BootstrapFormMixin
-from pipeline.models import Contact, Deal, Organization, Product, Stage
+from pipeline.models import Deal, Product, Stage
 from pipeline.queries import BoardFilters, FilterOptions
 from teams.access import assignable_owners
 
@@ -68,9 +69,15 @@ class DealLostForm(BootstrapFormMixin, forms.Form):
 
 
 class DealForm(BootstrapFormMixin, forms.ModelForm):
-    """Create or edit a deal. The owner must be someone the user may assign deals to."""
+    """Create or edit a deal. The owner must be someone the user may assign deals to.
+
+    Organization and contact are typeaheads over the records the user may see (never a list
+    of all of them); either can be created in place from the form.
+    """
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput, required=False)
+    organization = organization_lookup(required=False)
+    contact = contact_lookup(required=False)
 
     class Meta:
         model = Deal
@@ -91,8 +98,14 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = assignable_owners(user).order_by("first_name", "last_name")
         self.fields["owner"].initial = user.pk
-        self.fields["organization"].queryset = Organization.objects.order_by("name")
-        self.fields["contact"].queryset = Contact.objects.select_related("organization")
+        scope_lookups(self, user)
+        organization, contact = lookup(self, "organization"), lookup(self, "contact")
+        organization.remember(self.instance.organization if self.instance.organization_id else None)
+        contact.remember(self.instance.contact if self.instance.contact_id else None)
+        organization.widget.create_dialog = "quick-organization-dialog"
+        contact.widget.create_dialog = "quick-contact-dialog"
+        # Once an organization is chosen, only its contacts are suggested.
+        contact.widget.narrow_by_id = f"{self['organization'].auto_id}_id"
         self.fields["product"].queryset = Product.objects.order_by("name")
         self.fields["stage"].queryset = Stage.objects.filter(pipeline=pipeline).order_by("order")
         self.fields["stage"].empty_label = None  # a new deal starts in the first stage

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Pipeline, Stage
+from contacts.models import Contact, Organization
+from pipeline.models import Deal, DealStageChange, DealStatus, Pipeline, Stage
 from teams.models import Role, Team, Territory, User
 
 _sequence = itertools.count(1)
@@ -62,8 +63,29 @@ def make_pipeline(
     return pipeline
 
 
-def make_organization(name: str | None = None) -> Organization:
-    return Organization.objects.create(name=name or f"Org {next(_sequence)}")
+def make_organization(
+    name: str | None = None, *, owner: User | None = None, **extra
+) -> Organization:
+    return Organization.objects.create(name=name or f"Org {next(_sequence)}", owner=owner, **extra)
+
+
+def make_contact(
+    *,
+    organization: Organization | None = None,
+    first_name: str | None = None,
+    last_name: str = "Doe",
+    email: str = "",
+    owner: User | None = None,
+    **extra,
+) -> Contact:
+    return Contact.objects.create(
+        organization=organization or make_organization(owner=owner),
+        first_name=first_name or f"Person{next(_sequence)}",
+        last_name=last_name,
+        email=email,
+        owner=owner,
+        **extra,
+    )
 
 
 def make_deal(

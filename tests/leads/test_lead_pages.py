@@ -72,9 +72,13 @@ def test_without_javascript_the_form_is_a_page_and_redirects_to_the_lead(client,
 def test_bad_input_shows_errors_and_saves_nothing(client, cast, leads):
     client.force_login(cast.rep_a)
     before = Lead.objects.count()
-    acme = Organization.objects.create(name="Acme")
+    # Records rep_a owns, so that rep_a may pick them (visibility is tested below).
+    acme = Organization.objects.create(name="Acme", owner=cast.rep_a)
     other = Contact.objects.create(
-        organization=Organization.objects.create(name="Other"), first_name="X", last_name="Y"
+        organization=Organization.objects.create(name="Other", owner=cast.rep_a),
+        first_name="X",
+        last_name="Y",
+        owner=cast.rep_a,
     )
     cases = [
         ({"title": "", "source": leads.website.pk, "currency": "USD"}, "This field is required."),
@@ -134,8 +138,10 @@ def test_manager_assigns_within_their_teams_only(client, cast, leads):
 
 
 def test_a_contact_alone_brings_its_organization(client, cast, leads):
-    acme = Organization.objects.create(name="Acme", employees=1200)
-    ada = Contact.objects.create(organization=acme, first_name="Ada", last_name="L", email="a@x")
+    acme = Organization.objects.create(name="Acme", employees=1200, owner=cast.rep_a)
+    ada = Contact.objects.create(
+        organization=acme, first_name="Ada", last_name="L", email="a@x", owner=cast.rep_a
+    )
     client.force_login(cast.rep_a)
     client.post(
         CREATE,
@@ -236,3 +242,21 @@ def test_lead_page_queries_do_not_grow(client, cast, leads, assert_max_queries):
         response = client.get(detail_url(leads.lead_a))
     assert response.text.count('id="activity-') == 25
     assert Activity.objects.filter(lead=leads.lead_a).count() == 25
+
+
+def test_a_lead_can_only_name_organizations_and_contacts_the_user_may_see(client, cast, leads):
+    theirs = Organization.objects.create(name="Rival Corp", owner=cast.rep_b)
+    their_contact = Contact.objects.create(
+        organization=theirs, first_name="Bo", last_name="B", owner=cast.rep_b
+    )
+    client.force_login(cast.rep_a)
+    form = client.get(CREATE).text
+    assert "Rival Corp" not in form  # no list of every organization in the page
+
+    for field, record in (("organization", theirs), ("contact", their_contact)):
+        response = client.post(
+            CREATE,
+            {"title": "Sneaky", "source": leads.website.pk, "currency": "USD", field: record.pk},
+        )
+        assert f"No {field} called" in response.text
+    assert not Lead.objects.filter(title="Sneaky").exists()

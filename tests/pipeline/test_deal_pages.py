@@ -120,7 +120,7 @@ def test_without_javascript_the_form_is_a_page_and_redirects_to_the_deal(client,
 
 
 def test_edit_changes_details_and_refuses_a_stale_version(client, cast):
-    acme = make_organization("Acme")
+    acme = make_organization("Acme", owner=cast.rep_a)  # one rep_a may link to (sees)
     client.force_login(cast.rep_a)
     url = reverse("pipeline:deal-edit", args=[cast.deal_a.pk])
     data = {

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from contacts import views
+
+app_name = "contacts"
+
+urlpatterns = [
+    path("organizations/", views.organization_list, name="organization-list"),
+    path("organizations/new/", views.organization_create, name="organization-create"),
+    path("organizations/search/", views.organization_search, name="organization-search"),
+    path(
+        "organizations/<int:organization_id>/",
+        views.organization_detail,
+        name="organization-detail",
+    ),
+    path(
+        "organizations/<int:organization_id>/edit/",
+        views.organization_edit,
+        name="organization-edit",
+    ),
+    path(
+        "organizations/<int:organization_id>/merge/",
+        views.organization_merge,
+        name="organization-merge",
+    ),
+    path("contacts/", views.contact_list, name="contact-list"),
+    path("contacts/new/", views.contact_create, name="contact-create"),
+    path("contacts/search/", views.contact_search, name="contact-search"),
+    path("contacts/<int:contact_id>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact-edit"),
+    path("contacts/<int:contact_id>/merge/", views.contact_merge, name="contact-merge"),
+]
