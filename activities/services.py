@@ -58,6 +58,8 @@ from activities.queries import DigestContent, digest_for
 from pipeline.access import visible_pairs
 from pipeline.models import Deal
 from teams.models import User
+from webhooks import services as webhook_services
+from webhooks.models import Event as WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +147,7 @@ def activity_create(
         created_by=actor,
     )
     reminder_sync(activity=activity)
+    webhook_services.event_record(name=WebhookEvent.ACTIVITY_CREATED, obj=activity, actor=actor)
     return activity
 
 
@@ -192,7 +195,11 @@ def activity_complete(*, activity: Activity, actor: User, now: datetime | None =
         )
         if completed:
             reminders_cancel(activity=activity)
-    activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
+        activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
+        if completed:
+            webhook_services.event_record(
+                name=WebhookEvent.ACTIVITY_DONE, obj=activity, actor=actor
+            )
     return bool(completed)
 
 
