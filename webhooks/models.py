@@ -187,5 +187,10 @@ class WebhookDelivery(models.Model):
         return f"Delivery {self.uuid} of event {self.event_id} to webhook {self.webhook_id}"
 
     @property
-    def is_done(self) -> bool:
-        return self.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.GIVEN_UP)
+    def status_color(self) -> str:
+        """The Bootstrap colour of its status badge."""
+        return {
+            DeliveryStatus.SUCCEEDED: "success",
+            DeliveryStatus.FAILED: "warning",
+            DeliveryStatus.GIVEN_UP: "danger",
+        }.get(DeliveryStatus(self.status), "secondary")

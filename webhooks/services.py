@@ -149,7 +149,7 @@ def event_record(
 def dispatch_after_commit() -> None:
     """Ask for a dispatch once the current transaction commits (once per transaction)."""
     pending = connection.run_on_commit if connection.in_atomic_block else []
-    if any(callback is _request_dispatch for _, callback, _ in pending):
+    if any(entry[1] is _request_dispatch for entry in pending):
         return
     transaction.on_commit(_request_dispatch, robust=True)
 
