@@ -71,8 +71,8 @@ def address_refusal(address: str) -> str | None:
         (ip.is_loopback, "a loopback address"),
         (ip.is_link_local, "a link-local address"),
         (ip.is_multicast, "a multicast address"),
-        (ip.is_private, "a private address"),
         (ip.is_reserved, "a reserved address"),
+        (ip.is_private, "a private address"),
         (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local, "a site-local address"),
         (not ip.is_global, "an address that is not public"),
     ]
@@ -163,6 +163,9 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Response:
             target.path,
             body=body,
             headers={**headers, "Host": target.host_header, "Content-Length": str(len(body))},
+            # Read no more of the answer than the log keeps, and store it as it came.
+            preload_content=False,
+            decode_content=False,
         )
         response = connection.getresponse()
         text = response.read(RESPONSE_LIMIT).decode("utf-8", errors="replace")
