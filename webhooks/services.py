@@ -175,15 +175,17 @@ def visible_events(pairs: list[tuple[Webhook, OutboxEvent]]) -> set[tuple[int, i
         if event.object_kind in (ObjectKind.DEAL, ObjectKind.ACTIVITY):
             if event.deal_id is not None and (webhook.owner_id, event.deal_id) in seen_deals:
                 visible.add((webhook.pk, event.pk))
-        elif event.object_kind == ObjectKind.CONTACT and contact_visible_to(webhook.owner):
+        elif event.object_kind == ObjectKind.CONTACT and contact_visible_to(
+            webhook.owner, event.object_id
+        ):
             visible.add((webhook.pk, event.pk))
     return visible
 
 
-def contact_visible_to(user: User) -> bool:
-    """Whether `user` hears of new contacts. Contacts have no owner or access rule on this
-    branch yet, so only admins (who see everything) do; contacts.access decides once it
-    exists."""
+def contact_visible_to(user: User, contact_id: int) -> bool:
+    """Whether `user` may see the contact, so hear about it. Contacts have no owner or
+    access rule here yet, so only admins (who see everything) do; once contacts.access
+    exists this asks it: `contacts_visible_to(user, per_row=True).filter(pk=contact_id)`."""
     return user.is_active and user.is_admin
 
 
