@@ -60,6 +60,8 @@ from leads.services import lead_activity_changed
 from pipeline.access import visible_pairs
 from pipeline.models import Deal
 from teams.models import User
+from webhooks import services as webhook_services
+from webhooks.models import Event as WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,7 @@ def activity_create(
     )
     reminder_sync(activity=activity)
     lead_activity_changed(activity=activity)
+    webhook_services.event_record(name=WebhookEvent.ACTIVITY_CREATED, obj=activity, actor=actor)
     return activity
 
 
@@ -199,7 +202,11 @@ def activity_complete(*, activity: Activity, actor: User, now: datetime | None =
         if completed:
             reminders_cancel(activity=activity)
             lead_activity_changed(activity=activity)
-    activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
+        activity.refresh_from_db(fields=["done", "done_at", "updated_at"])
+        if completed:
+            webhook_services.event_record(
+                name=WebhookEvent.ACTIVITY_DONE, obj=activity, actor=actor
+            )
     return bool(completed)
 
 
@@ -471,7 +478,7 @@ def reminder_subjects_seen(reminders: list[Reminder]) -> set[tuple[int, int | No
     on_deals = [(r.recipient, r.activity.deal_id) for r in reminders if r.activity.deal_id]
     on_leads = [(r.recipient, r.activity.lead_id) for r in reminders if r.activity.lead_id]
     deals_seen = visible_pairs(on_deals) if on_deals else set()
-    leads_seen = visible_pairs(on_leads, among=Lead.objects) if on_leads else set()
+    leads_seen = visible_pairs(on_leads, visible=Lead.objects.visible_to) if on_leads else set()
     return {(user_id, deal_id, None) for user_id, deal_id in deals_seen} | {
         (user_id, None, lead_id) for user_id, lead_id in leads_seen
     }

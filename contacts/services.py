@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from contacts.models import Contact, MergeKind, MergeRecord, Organization
 from contacts.queries import merge_fills, parent_would_loop
+from webhooks import services as webhook_services
+from webhooks.models import Event as WebhookEvent
 
 
 class MergeRefused(Exception):
@@ -79,7 +81,7 @@ def contact_create(
     owner=None,
 ) -> Contact:
     """Add a contact at `organization`; whoever creates it owns it unless an owner is given."""
-    return Contact.objects.create(
+    contact = Contact.objects.create(
         organization=organization,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -88,6 +90,8 @@ def contact_create(
         phone=phone.strip(),
         owner=owner or actor,
     )
+    webhook_services.event_record(name=WebhookEvent.CONTACT_CREATED, obj=contact, actor=actor)
+    return contact
 
 
 @transaction.atomic

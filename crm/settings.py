@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "leads",
     "reporting",
     "activities",
+    "webhooks",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -280,6 +281,22 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "300"))
 # digest that is not sent within the lease (a lost message, a killed worker) is claimed again.
 REMINDER_DISPATCH_SECONDS = float(os.environ.get("REMINDER_DISPATCH_SECONDS", "60"))
 REMINDER_LEASE_SECONDS = int(os.environ.get("REMINDER_LEASE_SECONDS", "600"))
+# Webhooks (see webhooks/services.py and the README): beat fans out recorded events and queues
+# due deliveries this often (seconds; every write also asks for a dispatch when it commits).
+# A delivery claimed by a worker and not finished within the lease is sent again, with the
+# same delivery id. Targets on private, loopback or link-local addresses are refused unless
+# WEBHOOKS_ALLOW_PRIVATE_TARGETS is on (a receiver inside your own network).
+WEBHOOK_DISPATCH_SECONDS = float(os.environ.get("WEBHOOK_DISPATCH_SECONDS", "5"))
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "120"))
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+# Seconds to wait before each retry of a failed delivery (a jitter of +-10% is added); the
+# delivery is given up when the last one fails too.
+WEBHOOK_RETRY_DELAYS = [
+    float(delay) for delay in env_list("WEBHOOK_RETRY_DELAYS", "60,300,1800,7200,43200")
+]
+# Deliveries given up in a row (no success between them) before a webhook is disabled.
+WEBHOOK_DISABLE_AFTER = int(os.environ.get("WEBHOOK_DISABLE_AFTER", "5"))
+
 # Dispatches that pile up while no worker runs expire (one finds everything due), but not so
 # soon that a busy worker drops them all.
 _DISPATCH_EXPIRES = max(5 * REMINDER_DISPATCH_SECONDS, 60)
@@ -301,6 +318,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.tasks.rescore_leads",
         "schedule": LEAD_RESCORE_SECONDS,
         "options": {"expires": LEAD_RESCORE_SECONDS},
+    },
+    "dispatch-webhooks": {
+        "task": "webhooks.tasks.dispatch_webhooks",
+        "schedule": WEBHOOK_DISPATCH_SECONDS,
+        "options": {"expires": max(5 * WEBHOOK_DISPATCH_SECONDS, 30)},
     },
 }
 if not (

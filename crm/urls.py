@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("leads/", include("leads.urls")),
     path("", include("contacts.urls")),
+    path("", include("webhooks.urls")),
     path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -34,20 +34,22 @@ def deal_for_user(user, deal_id, *, write: bool = False, deals=None) -> Deal:
     return deal
 
 
-def visible_pairs(pairs: Iterable[tuple], *, among=None) -> set[tuple[int, int]]:
+def visible_pairs(pairs: Iterable[tuple], *, visible=None) -> set[tuple[int, int]]:
     """Which of these (user, object id) pairs name an object that user may see now, as (user
-    id, object id) pairs: what senders of reminders check just before anything goes out.
+    id, object id) pairs: what senders of reminders and webhooks check just before anything
+    goes out.
 
-    `among` is the manager whose `visible_to` decides (deals by default; leads have one too).
-    One query however many users: a UNION ALL of each user's `visible_to`.
+    `visible(user)` is the queryset of what a user may see: their deals by default
+    (`Deal.objects.visible_to`); leads and contacts pass their own rule.
+    One query however many users: a UNION ALL of each user's visible rows.
     """
-    among = Deal.objects if among is None else among
+    visible = Deal.objects.visible_to if visible is None else visible
     wanted: dict[int, tuple] = {}
-    for user, deal_id in pairs:
-        wanted.setdefault(user.pk, (user, set()))[1].add(deal_id)
+    for user, object_id in pairs:
+        wanted.setdefault(user.pk, (user, set()))[1].add(object_id)
     branches = [
-        among.visible_to(user).filter(pk__in=deal_ids).order_by().values_list(Value(user.pk), "pk")
-        for user, deal_ids in wanted.values()
+        visible(user).filter(pk__in=object_ids).order_by().values_list(Value(user.pk), "pk")
+        for user, object_ids in wanted.values()
     ]
     branches = [branch for branch in branches if not branch.query.is_empty()]
     if not branches:

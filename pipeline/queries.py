@@ -5,14 +5,32 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from activities.models import Activity
 from activities.queries import with_next_activity
 from crm.http import parse_id, parse_ids
 from pipeline.access import deal_for_user
-from pipeline.models import Deal, DealStageChange, DealStatus, Organization, Pipeline, Stage
+from pipeline.models import (
+    Deal,
+    DealStageChange,
+    DealStatus,
+    Organization,
+    Pipeline,
+    Stage,
+    stage_entry,
+)
 from teams.access import people_visible_to, teams_visible_to
 from teams.models import Territory
 from teams.queries import TerritoryTree
@@ -184,9 +202,66 @@ def deal_cards(deals: QuerySet[Deal], *, limit: int | None = None) -> list[Deal]
     return [_as_card(deal) for deal in (rows if limit is None else rows[:limit])]
 
 
-def deal_card_for_user(user, deal_id: int, *, write: bool = False) -> Deal:
-    """One deal as a board card, read through `deal_for_user` (404/403 as it answers)."""
-    return _as_card(deal_for_user(user, deal_id, write=write, deals=_card_rows(Deal.objects.all())))
+def deal_card_for_user(
+    user, deal_id: int, *, write: bool = False, drop: tuple[int, int | None] | None = None
+) -> Deal:
+    """One deal as a board card, read through `deal_for_user` (404/403 as it answers).
+
+    With `drop` (a stage id and the id of the card to drop it after, or None), the same query
+    reads where the card would land there (`with_drop_target`), for `deal_move`.
+    """
+    rows = _card_rows(Deal.objects.all())
+    if drop is not None:
+        rows = with_drop_target(rows, stage_id=drop[0], after_id=drop[1], actor=user)
+    deal = _as_card(deal_for_user(user, deal_id, write=write, deals=rows))
+    if drop is not None:
+        deal.drop_for = drop  # type: ignore[attr-defined]
+    return deal
+
+
+def with_drop_target(
+    deals: QuerySet[Deal], *, stage_id: int, after_id: int | None, actor
+) -> QuerySet[Deal]:
+    """Annotate each deal with where it would land if dropped in stage `stage_id` just after
+    card `after_id`: `drop_stage` (the stage, None unless it is in the deal's pipeline),
+    `drop_top` (the column's top position), `drop_anchor` and `drop_following` (the
+    positions of that card, if `actor` sees it, and of the next), and `drop_last_entry`
+    (when the deal last entered the stage). Subqueries of the same query, no extra one.
+    """
+
+    def open_cards(deal_ref, cards: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
+        cards = Deal.objects.all() if cards is None else cards
+        return cards.filter(stage_id=stage_id, status=DealStatus.OPEN).exclude(pk=deal_ref)
+
+    column = open_cards(OuterRef("pk"))
+    last_entry = (
+        DealStageChange.objects.filter(stage_entry(), deal=OuterRef("pk"), to_stage_id=stage_id)
+        .order_by("-changed_at")
+        .values("changed_at")[:1]
+    )
+    annotations: dict[str, Any] = {
+        "drop_stage": FilteredRelation(
+            "pipeline__stages", condition=Q(pipeline__stages__pk=stage_id)
+        ),
+        "drop_top": Subquery(column.order_by("position", "id").values("position")[:1]),
+        "drop_last_entry": Subquery(last_entry),
+    }
+    if after_id is not None:
+        visible = Deal.objects.visible_to(actor).filter(pk=after_id)
+        anchor = open_cards(OuterRef("pk"), visible).values("position")[:1]
+        # Nested one level deeper, the moved deal is the outer query's outer query.
+        anchor_inside_following = open_cards(OuterRef(OuterRef("pk")), visible).values("position")[
+            :1
+        ]
+        following = (
+            column.filter(position__gte=Subquery(anchor_inside_following))
+            .exclude(pk=after_id)
+            .order_by("position", "id")
+            .values("position")[:1]
+        )
+        annotations |= {"drop_anchor": Subquery(anchor), "drop_following": Subquery(following)}
+    # django-stubs knows no relation named by a FilteredRelation.
+    return deals.annotate(**annotations).select_related("drop_stage")  # type: ignore[misc]
 
 
 def board_columns(

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Min, OuterRef, QuerySet, Subquery
+from django.db.models import F, Min
 from django.utils import timezone
 
 from activities import services as activity_services
@@ -26,6 +26,9 @@ from pipeline.models import (
     Stage,
     stage_entry,
 )
+from pipeline.queries import with_drop_target
+from webhooks import services as webhook_services
+from webhooks.models import Event as WebhookEvent
 
 # Gap between neighbouring cards, so that a card can be dropped between two others
 # without renumbering the column.
@@ -92,6 +95,7 @@ def deal_create(
         changed_by=actor,
         changed_at=created_at,
     )
+    webhook_services.event_record(name=WebhookEvent.DEAL_CREATED, obj=deal, actor=actor)
     return deal
 
 
@@ -107,58 +111,35 @@ def drop_target(*, deal: Deal, stage_id: int, after_id: int | None, actor) -> Dr
 
     Without `after_id`, or when it names no open card of that column that `actor` may see,
     the card goes on top: a card the actor cannot see counts as no card at all, so where it
-    sits cannot be learnt by dropping after it. One query: the neighbours' positions, and
-    when the deal last entered that stage, come as subqueries of the stage lookup. None when
+    sits cannot be learnt by dropping after it. One query (`with_drop_target`). None when
     the stage is not in the deal's pipeline.
     """
-
-    def open_cards(stage_ref, deals: QuerySet[Deal] | None = None) -> QuerySet[Deal]:
-        deals = Deal.objects.all() if deals is None else deals
-        return deals.filter(stage=stage_ref, status=DealStatus.OPEN).exclude(pk=deal.pk)
-
-    column = open_cards(OuterRef("pk"))
-    last_entry = (
-        DealStageChange.objects.filter(stage_entry(), deal=deal, to_stage=OuterRef("pk"))
-        .order_by("-changed_at")
-        .values("changed_at")[:1]
+    rows = with_drop_target(
+        Deal.objects.filter(pk=deal.pk), stage_id=stage_id, after_id=after_id, actor=actor
     )
-    top = Subquery(column.order_by("position", "id").values("position")[:1])
-    neighbours: dict[str, Subquery] = {}
-    if after_id is not None:
-        visible = Deal.objects.visible_to(actor).filter(pk=after_id)
-        anchor = open_cards(OuterRef("pk"), visible).values("position")[:1]
-        # Nested one level deeper, the stage is the outer query's outer query.
-        anchor_inside_following = open_cards(OuterRef(OuterRef("pk")), visible).values("position")[
-            :1
-        ]
-        following = (
-            column.filter(position__gte=Subquery(anchor_inside_following))
-            .exclude(pk=after_id)
-            .order_by("position", "id")
-            .values("position")[:1]
-        )
-        neighbours |= {"anchor": Subquery(anchor), "following": Subquery(following)}
-    stage = (
-        Stage.objects.filter(pk=stage_id, pipeline_id=deal.pipeline_id)
-        .annotate(top=top, last_entry=Subquery(last_entry), **neighbours)
-        .first()
-    )
+    return drop_target_of(rows.get())
+
+
+def drop_target_of(row: Any) -> DropTarget | None:
+    """The drop target a deal read through `with_drop_target` carries."""
+    # Unset when the join found no stage of that id in the deal's pipeline.
+    stage: Stage | None = getattr(row, "drop_stage", None)
     if stage is None:
         return None
     # Only a drop after a card has these two.
-    anchor_position: int | None = getattr(stage, "anchor", None)
-    following_position: int | None = getattr(stage, "following", None)
+    anchor_position: int | None = getattr(row, "drop_anchor", None)
+    following_position: int | None = getattr(row, "drop_following", None)
     position: int | None
     if anchor_position is None:
         # Top of the column (also when the card it was dropped after has left the column).
-        position = 0 if stage.top is None else stage.top - POSITION_STEP
+        position = 0 if row.drop_top is None else row.drop_top - POSITION_STEP
     elif following_position is None:
         position = anchor_position + POSITION_STEP
     elif following_position - anchor_position > 1:
         position = (anchor_position + following_position) // 2
     else:
         position = None
-    return DropTarget(stage=stage, position=position, last_entry=stage.last_entry)
+    return DropTarget(stage=stage, position=position, last_entry=row.drop_last_entry)
 
 
 def stage_renumber_cards(*, stage: Stage) -> None:
@@ -200,7 +181,11 @@ def deal_move(
         )
     if version != deal.version:
         raise DealConflict(deal.pk)
-    target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id, actor=actor)
+    # The board reads the target together with the card it moves (`deal_card_for_user`).
+    if getattr(deal, "drop_for", None) == (stage_id, after_id):
+        target = drop_target_of(deal)
+    else:
+        target = drop_target(deal=deal, stage_id=stage_id, after_id=after_id, actor=actor)
     if target is None:
         raise DealChangeRefused("That stage does not exist in this deal's pipeline.")
     if target.position is None:
@@ -241,6 +226,13 @@ def deal_move(
     for name, value in changes.items():
         setattr(deal, name, value)
     deal.version = version + 1
+    if stage_changed:  # a reorder within a column changes nothing a receiver cares about
+        webhook_services.event_record(
+            name=WebhookEvent.DEAL_MOVED,
+            obj=deal,
+            actor=actor,
+            extra={"from_stage_id": from_stage_id},
+        )
     return deal
 
 
@@ -287,6 +279,9 @@ def _deal_set_status(
         changed_at=when,
     )
     deal.version = version + 1
+    webhook_services.event_record(
+        name=webhook_services.deal_status_event(status), obj=deal, actor=actor
+    )
     return deal
 
 
@@ -356,4 +351,5 @@ def deal_update(*, deal: Deal, version: int, actor, **fields) -> Deal:
     for name, value in fields.items():
         setattr(deal, name, value)
     deal.version = version + 1
+    webhook_services.event_record(name=WebhookEvent.DEAL_UPDATED, obj=deal, actor=actor)
     return deal

@@ -152,11 +152,13 @@ def _refused(request, message: str, *, status: int, fallback: str) -> HttpRespon
 
 @require_POST
 def deal_move(request, deal_id: int):
-    # Read as a card: the response draws the moved card.
-    deal = deal_card_for_user(request.user, deal_id, write=True)
-    board_url = reverse("pipeline:board", args=[deal.pipeline_id])
     form = DealMoveForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    # Read as a card (the response draws the moved card), with where it lands, in one query.
+    drop = (form.cleaned_data["stage"], form.cleaned_data["after"]) if valid else None
+    deal = deal_card_for_user(request.user, deal_id, write=True, drop=drop)
+    board_url = reverse("pipeline:board", args=[deal.pipeline_id])
+    if not valid:
         return _refused(
             request,
             "That move was not understood; nothing changed.",

@@ -125,6 +125,18 @@ VISIBILITY_CASES = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def celery_broker_in_memory():
+    """Tasks sent by the code under test (a write asks for a webhook dispatch when it
+    commits) go to an in-memory broker: never to Redis queues or files under var/ that no
+    worker of this test reads. Integration tests start their own processes with their own
+    broker settings."""
+    from crm.celery import app
+
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

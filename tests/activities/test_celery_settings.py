@@ -45,6 +45,7 @@ def test_without_redis_the_broker_is_the_file_system():
         "dispatch-reminders": ["activities.tasks.dispatch_reminders", 60.0],
         "dispatch-digests": ["activities.tasks.dispatch_digests", 60.0],
         "rescore-leads": ["leads.tasks.rescore_leads", 3600.0],
+        "dispatch-webhooks": ["webhooks.tasks.dispatch_webhooks", 5.0],
     }
 
 
