@@ -34,6 +34,7 @@ urlpatterns = [
     path("profile/", profile, name="profile"),
     path("", include("pipeline.urls")),
     path("", include("activities.urls")),
+    path("", include("notes.urls")),
     path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -72,7 +72,11 @@ class History:
     def lose(self, deal: Deal, when: str) -> Deal:
         with time_machine.travel(at(when), tick=False):
             return deal_mark_lost(
-                deal=deal, version=deal.version, reason="Chose a competitor", actor=self.actor
+                deal=deal,
+                version=deal.version,
+                reason=None,
+                reason_text="Chose a competitor",
+                actor=self.actor,
             )
 
     def reopen(self, deal: Deal, when: str) -> Deal:
