@@ -69,7 +69,7 @@ def attachment_upload(*, subject: models.Model, file, actor) -> Attachment:
         size=checked.size,
     )
     attachment.file.save(checked.name, file, save=False)
-    stored = attachment.file.name
+    stored = str(attachment.file.name)
     # The file is written before the row: if the row is not saved after all, remove it.
     try:
         attachment.save()
@@ -81,7 +81,7 @@ def attachment_upload(*, subject: models.Model, file, actor) -> Attachment:
 
 def attachment_delete(*, attachment: Attachment, actor) -> None:
     """Delete a file: its row now, the stored file once that is committed."""
-    storage, name = attachment.file.storage, attachment.file.name
+    storage, name = attachment.file.storage, str(attachment.file.name)
     attachment.delete()
 
     def remove() -> None:

@@ -245,10 +245,10 @@ def timeline_page(
     if not parts:
         return TimelinePage(show=show, before=before)
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    rows = list(union.order_by("-t_at", "-t_rank", "-t_id")[: limit + 1])
-    entries = [_entry(row) for row in rows[:limit]]
+    found = list(union.order_by("-t_at", "-t_rank", "-t_id")[: limit + 1])
+    entries = [_entry(row) for row in found[:limit]]
     last = entries[-1] if entries else None
-    more = len(rows) > limit and last is not None
+    more = len(found) > limit and last is not None
     return TimelinePage(
         entries=entries,
         next_cursor=Cursor(last.at, last.rank, last.id) if more and last else None,

@@ -337,7 +337,7 @@ def deal_mark_lost(
         field="lost_reason",
         new_value=lost_reason_label(reason, reason_text),
         changed_by=actor,
-        changed_at=deal.closed_at,
+        changed_at=deal.closed_at or timezone.now(),
     )
     return deal
 
