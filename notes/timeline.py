@@ -239,12 +239,15 @@ def timeline_page(
             continue
         if before is not None:
             rows = rows.filter(before.after(RANKS[kind]))
-        if connection.features.supports_slicing_ordering_in_compound:
-            rows = rows.order_by("-t_at", "-t_id")[: limit + 1]
         parts.append(rows)
     if not parts:
         return TimelinePage(show=show, before=before)
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        union = parts[0]
+    else:
+        if connection.features.supports_slicing_ordering_in_compound:
+            parts = [rows.order_by("-t_at", "-t_id")[: limit + 1] for rows in parts]
+        union = parts[0].union(*parts[1:], all=True)
     found = list(union.order_by("-t_at", "-t_rank", "-t_id")[: limit + 1])
     entries = [_entry(row) for row in found[:limit]]
     last = entries[-1] if entries else None
