@@ -11,7 +11,7 @@ RUN pip install .
 COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
 RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
-RUN useradd --system --home /app crm && chown -R crm /app
+RUN useradd --system --home /app crm && mkdir -p /app/var/media && chown -R crm /app
 USER crm
 EXPOSE 8000
 CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -27,7 +27,11 @@ from contacts.forms import (
     OrganizationForm,
     OrganizationPickForm,
 )
+from contacts.models import Contact, Organization
 from crm.http import parse_id, safe_next, toast
+from notes.queries import subject_history
+from notes.subjects import subject_of_object
+from notes.views import history_options
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -184,7 +188,11 @@ def organization_detail(request, organization_id: int):
     detail = queries.organization_detail(organization, user=request.user)
     if request.htmx and request.htmx.target == "organization-fields":
         return render(request, "contacts/organization_detail.html#fields", {"detail": detail})
-    return render(request, "contacts/organization_detail.html", {"detail": detail})
+    context = {
+        "detail": detail,
+        "history_panel": _history_panel(request, "organization", organization),
+    }
+    return render(request, "contacts/organization_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -281,7 +289,14 @@ def contact_detail(request, contact_id: int):
     detail = queries.contact_detail(contact, user=request.user)
     if request.htmx and request.htmx.target == "contact-fields":
         return render(request, "contacts/contact_detail.html#fields", {"detail": detail})
-    return render(request, "contacts/contact_detail.html", {"detail": detail})
+    context = {"detail": detail, "history_panel": _history_panel(request, "contact", contact)}
+    return render(request, "contacts/contact_detail.html", context)
+
+
+def _history_panel(request, kind: str, record: Organization | Contact):
+    """The record page's notes and files (the notes app draws and serves them)."""
+    subject = subject_of_object(request.user, kind, record)
+    return subject_history(subject, user=request.user, **history_options(request))
 
 
 def _contact_initial(request: HtmxHttpRequest) -> dict[str, Any]:

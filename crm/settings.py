@@ -4,6 +4,7 @@ Defaults are for local use: SQLite in the checkout, DEBUG on, no Redis. Producti
 DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "reporting",
     "activities",
     "webhooks",
+    "notes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -173,8 +175,24 @@ STATICFILES_DIRS = [
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
 ]
+# Uploaded files (notes.Attachment) go to the default storage: a local folder unless
+# FILE_STORAGE names another Django storage backend, with FILE_STORAGE_OPTIONS (JSON) as its
+# options (e.g. S3 from django-storages). They are only ever served through the download view,
+# which checks who may see them, so MEDIA_URL is never routed.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+FILE_STORAGE = os.environ.get("FILE_STORAGE", "django.core.files.storage.FileSystemStorage")
+FILE_STORAGE_OPTIONS: dict[str, Any] = (
+    json.loads(os.environ["FILE_STORAGE_OPTIONS"])
+    if os.environ.get("FILE_STORAGE_OPTIONS")
+    else {"location": str(MEDIA_ROOT)}
+    if FILE_STORAGE.endswith("FileSystemStorage")
+    else {}
+)
+# The largest file a user may attach (bytes); the web server in front must accept a little
+# more (nginx: client_max_body_size).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": FILE_STORAGE, "OPTIONS": FILE_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

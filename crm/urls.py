@@ -37,6 +37,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("", include("contacts.urls")),
     path("", include("webhooks.urls")),
+    path("", include("notes.urls")),
     path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

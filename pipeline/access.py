@@ -25,7 +25,15 @@ def deal_for_user(user, deal_id, *, write: bool = False, deals=None) -> Deal:
         (Deal.objects.all() if deals is None else deals)
         .visible_to(user)
         .select_related(
-            "organization", "contact", "product", "owner", "team", "territory", "pipeline", "stage"
+            "organization",
+            "contact",
+            "product",
+            "owner",
+            "team",
+            "territory",
+            "pipeline",
+            "stage",
+            "lost_reason",
         ),
         pk=deal_id,
     )

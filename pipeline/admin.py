@@ -3,7 +3,15 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from pipeline import services
-from pipeline.models import Deal, DealStageChange, Pipeline, Product, Stage
+from pipeline.models import (
+    Deal,
+    DealFieldChange,
+    DealStageChange,
+    LostReason,
+    Pipeline,
+    Product,
+    Stage,
+)
 
 CONFLICT = (
     "Someone else changed this deal while you were editing. Reload the page to see their "
@@ -33,6 +41,18 @@ class StageAdmin(admin.ModelAdmin):
     list_select_related = ["pipeline"]
     ordering = ["pipeline__name", "order", "id"]
     search_fields = ["name", "pipeline__name"]
+
+
+@admin.register(LostReason)
+class LostReasonAdmin(admin.ModelAdmin):
+    """The reasons the mark-lost form offers. A reason deals already have cannot be deleted:
+    make it inactive and it is no longer offered, while reports keep counting it."""
+
+    list_display = ["name", "active", "order"]
+    list_editable = ["active", "order"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    ordering = ["order", "name"]
 
 
 @admin.register(Product)
@@ -76,6 +96,7 @@ class DealAdminForm(forms.ModelForm):
             "owner",
             "expected_close_date",
             "lost_reason",
+            "lost_reason_text",
             "external_id",
         ]
 
@@ -177,3 +198,25 @@ class DealStageChangeAdmin(admin.ModelAdmin):
     raw_id_fields = ["deal"]
     date_hierarchy = "changed_at"
     show_full_result_count = False
+
+
+@admin.register(DealFieldChange)
+class DealFieldChangeAdmin(admin.ModelAdmin):
+    """The record of deals' changed details: read only, written by the deal services."""
+
+    list_display = ["deal", "field", "old_value", "new_value", "changed_by", "changed_at"]
+    list_filter = ["field"]
+    list_select_related = ["deal", "changed_by"]
+    search_fields = ["deal__title"]
+    raw_id_fields = ["deal"]
+    date_hierarchy = "changed_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -23,6 +23,7 @@ from pipeline.models import (
     Deal,
     DealStageChange,
     DealStatus,
+    LostReason,
     Organization,
     Pipeline,
     Product,
@@ -154,7 +155,21 @@ LAST_NAMES = [
     "Khan",
     "Olsen",
 ]
-LOST_REASONS = ["Price too high", "Chose a competitor", "No budget", "No decision", "Timing"]
+# The lost reasons admins offer (name, active): the retired one stays on older deals. About
+# one lost deal in ten was lost for another reason, given in the rep's words.
+LOST_REASONS = [
+    ("Price too high", True),
+    ("Chose a competitor", True),
+    ("No budget", True),
+    ("No decision", True),
+    ("Timing", True),
+    ("Missing feature", False),
+]
+OTHER_LOST_REASONS = [
+    "Merged with another company; the project is on hold",
+    "Our champion left the company",
+    "Went with their in-house tool",
+]
 
 DEAL_COUNT = 3000
 STALL_CHANCE = 0.5  # chance that a week or so passes with no progress
@@ -296,13 +311,27 @@ def seed_demo(*, deal_count: int = DEAL_COUNT) -> DemoSummary:
     for contact in contacts:
         contacts_by_org.setdefault(contact.organization_id, []).append(contact)
 
+    lost_reasons = LostReason.objects.bulk_create(
+        LostReason(name=name, active=active, order=order)
+        for order, (name, active) in enumerate(LOST_REASONS, start=1)
+    )
+
     # Half a day short of the first midnight, so that no deal's hours reach before it.
     start_at = datetime.combine(history_start(now.date()), time.min, tzinfo=UTC)
     history_days = (now - start_at) / timedelta(days=1) - 0.5
     deals, histories = [], []
     for index in range(deal_count):
         deal, history = simulate_deal(
-            index, rng, now, history_days, reps, stages, products, organizations, contacts_by_org
+            index,
+            rng,
+            now,
+            history_days,
+            reps,
+            stages,
+            products,
+            organizations,
+            contacts_by_org,
+            lost_reasons,
         )
         deals.append(deal)
         histories.append(history)
@@ -331,7 +360,16 @@ def seed_demo(*, deal_count: int = DEAL_COUNT) -> DemoSummary:
 
 
 def simulate_deal(
-    index, rng, now, history_days, reps, stages, products, organizations, contacts_by_org
+    index,
+    rng,
+    now,
+    history_days,
+    reps,
+    stages,
+    products,
+    organizations,
+    contacts_by_org,
+    lost_reasons,
 ):
     """One deal walked through the stages from a random start in the demo's history."""
     owner = rng.choice(reps)
@@ -352,7 +390,7 @@ def simulate_deal(
             to_stage=stages[0], to_status=DealStatus.OPEN, changed_by=owner, changed_at=created
         )
     ]
-    status, closed_at, lost_reason = DealStatus.OPEN, None, ""
+    status, closed_at, lost_reason, lost_reason_text = DealStatus.OPEN, None, None, ""
     last_stage = len(stages) - 1
     while True:
         cursor += timedelta(days=rng.expovariate(1 / 8), hours=rng.uniform(0, 10))
@@ -367,7 +405,11 @@ def simulate_deal(
         if roll < win_chance or (stage_index == last_stage and roll < 0.7):
             status, closed_at = DealStatus.WON, cursor
         elif roll < win_chance + lose_chance:
-            status, closed_at, lost_reason = DealStatus.LOST, cursor, rng.choice(LOST_REASONS)
+            status, closed_at = DealStatus.LOST, cursor
+            if rng.random() < 0.1:
+                lost_reason_text = rng.choice(OTHER_LOST_REASONS)
+            else:
+                lost_reason = rng.choice(lost_reasons)
         else:
             if stage_index < last_stage:
                 # Moves only go forward here: every earlier entry has moved on now.
@@ -416,6 +458,7 @@ def simulate_deal(
         stage=stages[stage_index],
         status=status,
         lost_reason=lost_reason,
+        lost_reason_text=lost_reason_text,
         expected_close_date=expected_close,
         created_at=created,
         stage_entered_at=entered,

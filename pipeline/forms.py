@@ -2,7 +2,7 @@ from django import forms
 
 from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
 from crm.forms import BootstrapFormMixin
-from pipeline.models import Deal, Product, Stage
+from pipeline.models import Deal, LostReason, Product, Stage
 from pipeline.queries import BoardFilters, FilterOptions
 from teams.access import assignable_owners
 
@@ -60,12 +60,37 @@ class DealVersionForm(forms.Form):
 
 
 class DealLostForm(BootstrapFormMixin, forms.Form):
+    """Why a deal was lost: one of the reasons admins offer, or "Other" said in words."""
+
+    OTHER = "other"
+
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    reason = forms.CharField(
+    reason = forms.ChoiceField(label="Why was it lost?", widget=forms.RadioSelect)
+    reason_text = forms.CharField(
         max_length=200,
-        label="Why was it lost?",
-        help_text="For example: price, chose a competitor, no budget, no decision.",
+        required=False,
+        label="Details",
+        help_text="Required for “Other”; optional otherwise.",
     )
+
+    def __init__(self, *args, reasons: list[LostReason], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reasons = {str(reason.pk): reason for reason in reasons}
+        field = self.fields["reason"]
+        assert isinstance(field, forms.ChoiceField)
+        field.widget.attrs["class"] = "form-check-input"
+        field.choices = [
+            *((pk, reason.name) for pk, reason in self.reasons.items()),
+            (self.OTHER, "Other (say why)"),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("reason")
+        data["reason"] = None if choice in (None, self.OTHER) else self.reasons[choice]
+        if choice == self.OTHER and not (data.get("reason_text") or "").strip():
+            self.add_error("reason_text", "Say why the deal was lost.")
+        return data
 
 
 class DealForm(BootstrapFormMixin, forms.ModelForm):

@@ -22,6 +22,7 @@ from pipeline.models import (
     Deal,
     DealStageChange,
     DealStatus,
+    LostReason,
     Organization,
     Pipeline,
     Product,
@@ -318,6 +319,7 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
     undated = 0
 
     existing = {deal.external_id: deal for deal in Deal.objects.filter(external_id__isnull=False)}
+    lost_reason = imported_lost_reason()
     seen: set[str] = set()
     new_deals: list[Deal] = []
     known_deals: list[tuple[int, Deal, dict]] = []
@@ -418,6 +420,7 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
                     pipeline_id=stage.pipeline_id,
                     currency=product.currency,
                     stage_entered_at=created_at,
+                    lost_reason=lost_reason if status == DealStatus.LOST else None,
                     **values,
                 )
             )
@@ -451,7 +454,7 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
         try:
             # A savepoint per deal: a change the services refuse leaves that deal as it was.
             with transaction.atomic():
-                changes = update_deal(deal, values)
+                changes = update_deal(deal, values, lost_reason=lost_reason)
         except (DealChangeRefused, DealConflict) as refusal:
             report.reject(name, line, f"{deal.external_id}: {refusal}")
             continue
@@ -469,10 +472,19 @@ def import_deals(rows, report, tz, users, organizations, products, stages) -> No
 # follow the owner).
 DETAIL_FIELDS = ["title", "organization", "product", "value", "created_at"]
 OWNER_FIELDS = ["owner", "team", "territory"]
-IMPORTED_LOST_REASON = "Lost (imported; no reason given)"
+# The export says a deal was lost, not why: such deals get this reason, which is inactive
+# (nobody picks it by hand) so that reports tell them apart from reasons people gave.
+IMPORTED_LOST_REASON = "No reason given (imported)"
 
 
-def update_deal(deal: Deal, values: dict) -> int | None:
+def imported_lost_reason() -> LostReason:
+    reason, _ = LostReason.objects.get_or_create(
+        name=IMPORTED_LOST_REASON, defaults={"active": False, "order": 1000}
+    )
+    return reason
+
+
+def update_deal(deal: Deal, values: dict, *, lost_reason: LostReason) -> int | None:
     """Bring a deal that an earlier import created in line with its row, through the deal
     services: details and owner (whose open activities follow), then stage and status, each
     recorded in the stage history. Returns how many history rows that wrote, or None when
@@ -514,7 +526,7 @@ def update_deal(deal: Deal, values: dict) -> int | None:
         history += 1
     elif status == DealStatus.LOST and not deal.is_closed:
         services.deal_mark_lost(
-            deal=deal, version=deal.version, reason=IMPORTED_LOST_REASON, actor=actor, at=when
+            deal=deal, version=deal.version, reason=lost_reason, actor=actor, at=when
         )
         history += 1
     return history

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -68,6 +69,23 @@ class Product(models.Model):
         return self.name
 
 
+class LostReason(models.Model):
+    """Why deals are lost: the list the mark-lost form offers, kept by admins. A lost deal
+    without one was lost for another reason, said in its own words."""
+
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(
+        default=True, help_text="Offered when a deal is marked lost; past deals keep it."
+    )
+    order = models.PositiveIntegerField(default=0, help_text="Lower comes first in the list.")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DealStatus(models.TextChoices):
     OPEN = "open", "Open"
     WON = "won", "Won"
@@ -118,7 +136,12 @@ class Deal(models.Model):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals")
     status = models.CharField(max_length=10, choices=DealStatus.choices, default=DealStatus.OPEN)
-    lost_reason = models.CharField(max_length=200, blank=True)
+    # A lost deal's reason: one of the list, or none ("Other") with the text saying why;
+    # the text may also add details to a listed reason.
+    lost_reason = models.ForeignKey(
+        LostReason, null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
+    lost_reason_text = models.CharField("lost reason (details)", max_length=200, blank=True)
     expected_close_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     stage_entered_at = models.DateTimeField(default=timezone.now)
@@ -208,12 +231,26 @@ class Deal(models.Model):
     def is_closed(self) -> bool:
         return self.status != DealStatus.OPEN
 
+    @property
+    def lost_reason_label(self) -> str:
+        """The lost reason as people read it: "Price: went with X", or "Other: ..."."""
+        return lost_reason_label(self.lost_reason, self.lost_reason_text)
+
     def days_in_stage(self, now=None) -> int:
         return ((now or timezone.now()) - self.stage_entered_at).days
 
     def is_rotting(self, now=None) -> bool:
         limit = self.stage.rotting_days
         return not self.is_closed and limit is not None and self.days_in_stage(now) > limit
+
+
+OTHER_LOST_REASON = "Other"
+
+
+def lost_reason_label(reason: LostReason | None, text: str) -> str:
+    """A lost reason and its details as one line (no reason: "Other")."""
+    name = reason.name if reason is not None else OTHER_LOST_REASON
+    return f"{name}: {text}" if text else name
 
 
 def stage_entry(prefix: str = "") -> Q:
@@ -268,3 +305,40 @@ class DealStageChange(models.Model):
             f"{self.deal_id}: {self.from_stage_id}/{self.from_status}"
             f" -> {self.to_stage_id}/{self.to_status}"
         )
+
+
+class DealFieldChange(models.Model):
+    """One changed detail of a deal: which field, from what to what (as text people read, as
+    it was then), who and when. Written by `pipeline.services.deal_update` for every field it
+    changes, and by `deal_mark_lost` for the lost reason, in the same transaction."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="field_changes")
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [
+            models.Index(fields=["deal", "changed_at", "id"], name="fieldchange_deal_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.field} {self.old_value!r} -> {self.new_value!r}"
+
+    @property
+    def label(self) -> str:
+        return field_label(self.field)
+
+
+def field_label(name: str) -> str:
+    """The name people know a deal's field by ("Expected close date")."""
+    try:
+        field = Deal._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ").capitalize()
+    return str(getattr(field, "verbose_name", name)).capitalize()

@@ -21,11 +21,15 @@ from django.db.models.functions import RowNumber
 from activities.models import Activity
 from activities.queries import with_next_activity
 from crm.http import parse_id, parse_ids
+from notes import timeline
+from notes.timeline import PAGE_SIZE, Cursor, TimelinePage
 from pipeline.access import deal_for_user
 from pipeline.models import (
     Deal,
+    DealFieldChange,
     DealStageChange,
     DealStatus,
+    LostReason,
     Organization,
     Pipeline,
     Stage,
@@ -50,11 +54,56 @@ def deals_for_list(user, *, status: str = "", search: str = "") -> QuerySet[Deal
     return deals.order_by("-created_at", "-id")
 
 
-def deal_timeline(deal: Deal) -> QuerySet[DealStageChange]:
-    """The deal's stage and status changes, oldest first, with who made them."""
-    return deal.stage_changes.select_related("from_stage", "to_stage", "changed_by").order_by(
-        "changed_at", "id"
-    )
+def deal_timeline(
+    deal: Deal, *, show: str = "all", before: Cursor | None = None, limit: int = PAGE_SIZE
+) -> TimelinePage:
+    """What happened to the deal, newest first: stage and status changes, activities
+    scheduled and done, notes, files and changed fields, with who did it. One query."""
+    branches = {
+        "stage": timeline.branch(
+            DealStageChange.objects.filter(deal=deal),
+            kind="stage",
+            at="changed_at",
+            actor="changed_by",
+            a="from_stage__name",
+            b="to_stage__name",
+            c="from_status",
+            d="to_status",
+        ),
+        "activity": timeline.branch(
+            Activity.objects.filter(deal=deal),
+            kind="activity",
+            at="created_at",
+            actor="created_by",
+            a="type",
+            b="subject",
+        ),
+        # Done by its assignee (who ticked it off is not recorded).
+        "activity_done": timeline.branch(
+            Activity.objects.filter(deal=deal, done=True),
+            kind="activity_done",
+            at="done_at",
+            actor="assignee",
+            a="type",
+            b="subject",
+        ),
+        "field": timeline.branch(
+            DealFieldChange.objects.filter(deal=deal),
+            kind="field",
+            at="changed_at",
+            actor="changed_by",
+            a="field",
+            b="old_value",
+            c="new_value",
+        ),
+        **timeline.notes_and_files({"deal": deal}),
+    }
+    return timeline.timeline_page(branches, show=show, before=before, limit=limit)
+
+
+def lost_reasons_offered() -> list[LostReason]:
+    """The reasons the mark-lost form offers, in the admins' order."""
+    return list(LostReason.objects.filter(active=True).order_by("order", "name"))
 
 
 @dataclass(frozen=True)

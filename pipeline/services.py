@@ -1,13 +1,15 @@
 """Every write to deals and pipelines goes through a function here.
 
 Every change to a deal bumps its version and, when the stage or status changes, writes one
-`DealStageChange` row in the same transaction. Changes use optimistic locking: the caller
-passes the version it saw, and a conditional UPDATE refuses the write when someone else
-changed the deal since (exactly one of two concurrent moves wins).
+`DealStageChange` row in the same transaction; a change of its details writes one
+`DealFieldChange` row per field that changed (and marking it lost, one for the reason).
+Changes use optimistic locking: the caller passes the version it saw, and a conditional
+UPDATE refuses the write when someone else changed the deal since (exactly one of two
+concurrent moves wins).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,11 +21,14 @@ from activities import services as activity_services
 from pipeline.models import (
     Contact,
     Deal,
+    DealFieldChange,
     DealStageChange,
     DealStatus,
+    LostReason,
     Organization,
     Product,
     Stage,
+    lost_reason_label,
     stage_entry,
 )
 from pipeline.queries import with_drop_target
@@ -242,7 +247,8 @@ def _deal_set_status(
     status: str,
     version: int,
     actor,
-    lost_reason: str = "",
+    lost_reason: LostReason | None = None,
+    lost_reason_text: str = "",
     at: datetime | None = None,
 ) -> Deal:
     now = timezone.now()
@@ -252,6 +258,7 @@ def _deal_set_status(
         "status": status,
         "closed_at": None if status == DealStatus.OPEN else when,
         "lost_reason": lost_reason,
+        "lost_reason_text": lost_reason_text,
         "updated_at": now,
     }
     if status == DealStatus.OPEN:
@@ -295,22 +302,39 @@ def deal_mark_won(*, deal: Deal, version: int, actor, at: datetime | None = None
 
 @transaction.atomic
 def deal_mark_lost(
-    *, deal: Deal, version: int, reason: str, actor, at: datetime | None = None
+    *,
+    deal: Deal,
+    version: int,
+    reason: LostReason | None,
+    reason_text: str = "",
+    actor,
+    at: datetime | None = None,
 ) -> Deal:
-    """Close an open deal as lost, with the reason the customer gave (`at`: when, if not
-    now), cancelling its reminders."""
+    """Close an open deal as lost, for `reason` (None: another reason, which `reason_text`
+    must say; with a reason it adds details), cancelling its reminders (`at`: when, if not
+    now). The reason is recorded among the deal's field changes."""
     if deal.is_closed:
         raise DealChangeRefused(f"“{deal.title}” is already {deal.get_status_display().lower()}.")
-    if not reason.strip():
+    reason_text = reason_text.strip()
+    if reason is None and not reason_text:
         raise DealChangeRefused("Say why the deal was lost.")
-    return _deal_set_status(
+    deal = _deal_set_status(
         deal=deal,
         status=DealStatus.LOST,
         version=version,
         actor=actor,
-        lost_reason=reason.strip(),
+        lost_reason=reason,
+        lost_reason_text=reason_text,
         at=at,
     )
+    DealFieldChange.objects.create(
+        deal=deal,
+        field="lost_reason",
+        new_value=lost_reason_label(reason, reason_text),
+        changed_by=actor,
+        changed_at=deal.closed_at or timezone.now(),
+    )
+    return deal
 
 
 @transaction.atomic
@@ -326,30 +350,65 @@ def deal_reopen(*, deal: Deal, version: int, actor, at: datetime | None = None) 
 def deal_update(*, deal: Deal, version: int, actor, **fields) -> Deal:
     """Change a deal's details (not its stage or status); the owner decides team and territory.
 
+    Each field whose value changes is recorded as a `DealFieldChange` (old and new as text).
     A new owner takes over the former owner's open activities on the deal, with their
     reminders, so that nobody is reminded of a deal they may no longer see.
     """
-    former_owner_id = None
     if "owner" in fields:
         team = fields["owner"].team
         fields["team"] = team
         fields["territory"] = team.territory if team else None
-        # Read from the row: a ModelForm has already set the new owner on `deal`. The
-        # versioned update below fails if the row changed since, so this is the owner at
-        # `version`.
-        former_owner_id = Deal.objects.filter(pk=deal.pk).values_list("owner_id", flat=True).first()
-    fields["updated_at"] = timezone.now()
+    # The row as it is at `version`, read rather than taken from `deal`, on which a ModelForm
+    # has already set the new values. The versioned update below fails if the row changed
+    # since, so these are the values this update replaces.
+    related = [name for name in fields if Deal._meta.get_field(name).is_relation]
+    rows = Deal.objects.select_related(*related) if related else Deal.objects.all()
+    before = rows.filter(pk=deal.pk, version=version).first()
+    if before is None:
+        raise DealConflict(deal.pk)
+    now = timezone.now()
     updated = Deal.objects.filter(pk=deal.pk, version=version).update(
-        version=F("version") + 1, **fields
+        version=F("version") + 1, updated_at=now, **fields
     )
     if not updated:
         raise DealConflict(deal.pk)
-    if former_owner_id is not None and former_owner_id != fields["owner"].pk:
+    DealFieldChange.objects.bulk_create(
+        DealFieldChange(
+            deal=deal,
+            field=name,
+            old_value=display_value(getattr(before, name)),
+            new_value=display_value(value),
+            changed_by=actor,
+            changed_at=now,
+        )
+        for name, value in fields.items()
+        if _stored(getattr(before, name)) != _stored(value)
+    )
+    if "owner" in fields and before.owner_id != fields["owner"].pk:
         activity_services.deal_activities_reassign(
-            deal=deal, former_owner_id=former_owner_id, owner=fields["owner"], actor=actor
+            deal=deal, former_owner_id=before.owner_id, owner=fields["owner"], actor=actor
         )
     for name, value in fields.items():
         setattr(deal, name, value)
+    deal.updated_at = now
     deal.version = version + 1
     webhook_services.event_record(name=WebhookEvent.DEAL_UPDATED, obj=deal, actor=actor)
     return deal
+
+
+def display_value(value) -> str:
+    """A field's value as a deal's history shows it: names, amounts with cents, ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return timezone.localtime(value, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _stored(value):
+    """What the database keeps: a related row's id, a value as it is."""
+    return value.pk if hasattr(value, "_meta") else value

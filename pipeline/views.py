@@ -8,8 +8,11 @@ from django_htmx.http import trigger_client_event
 
 from activities.queries import deal_activity_panel
 from crm.http import parse_id, parse_int, safe_next, toast
+from notes.queries import subject_history
+from notes.subjects import subject_of_object
+from notes.views import history_options
 from pipeline import services
-from pipeline.access import can_change_deal, deal_for_user
+from pipeline.access import deal_for_user
 from pipeline.forms import (
     BoardFilterForm,
     DealForm,
@@ -28,8 +31,8 @@ from pipeline.queries import (
     column_page,
     column_totals,
     deal_card_for_user,
-    deal_timeline,
     deals_for_list,
+    lost_reasons_offered,
 )
 
 
@@ -219,14 +222,18 @@ def render_deal_page(
     request, deal: Deal, *, lost_form: DealLostForm | None = None, status: int = 200
 ) -> HttpResponse:
     """The deal's page: the one place its context is built, for a GET and every re-render."""
+    subject = subject_of_object(request.user, "deal", deal)
     return render(
         request,
         "pipeline/deal_detail.html",
         {
             "deal": deal,
-            "timeline": deal_timeline(deal),
-            "can_change": can_change_deal(request.user, deal),
-            "lost_form": lost_form or DealLostForm(initial={"version": deal.version}),
+            "history_panel": subject_history(
+                subject, user=request.user, **history_options(request)
+            ),
+            "can_change": subject.can_change,
+            "lost_form": lost_form
+            or DealLostForm(initial={"version": deal.version}, reasons=lost_reasons_offered()),
             "stages": deal.pipeline.stages.order_by("order", "id"),
             "activity_panel": deal_activity_panel(deal, user=request.user),
         },
@@ -338,13 +345,14 @@ def deal_reopen(request, deal_id: int):
 @require_POST
 def deal_mark_lost(request, deal_id: int):
     deal = deal_for_user(request.user, deal_id, write=True)
-    form = DealLostForm(request.POST)
+    form = DealLostForm(request.POST, reasons=lost_reasons_offered())
     if form.is_valid():
         try:
             services.deal_mark_lost(
                 deal=deal,
                 version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
+                reason_text=form.cleaned_data["reason_text"],
                 actor=request.user,
             )
         except services.DealConflict:

@@ -84,6 +84,11 @@ def chart_data(report: Dashboard) -> dict:
             "labels": [r.name for r in report.win_rate_by_rep],
             "rates": [str(r.win_rate * 100) for r in report.win_rate_by_rep],
         },
+        "lostReasons": {
+            "labels": [f.reason for f in report.lost_reasons],
+            "values": [str(f.value) for f in report.lost_reasons],
+            "counts": [f.count for f in report.lost_reasons],
+        },
     }
 
 

@@ -171,3 +171,17 @@ def assert_max_queries():
         )
 
     return check
+
+
+@pytest.fixture
+def file_storage(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own (the default storage's location)."""
+    location = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location

@@ -92,7 +92,9 @@ def busy(cast):
     won = make_deal(owner=cast.rep_a, stage=stage, title="Won deal")
     deal_mark_won(deal=won, version=won.version, actor=cast.rep_a)
     lost = make_deal(owner=cast.rep_a2, stage=stage, title="Lost deal")
-    deal_mark_lost(deal=lost, version=lost.version, reason="Price", actor=cast.rep_a2)
+    deal_mark_lost(
+        deal=lost, version=lost.version, reason=None, reason_text="Price", actor=cast.rep_a2
+    )
     quarter_start = now.date().replace(month=(now.month - 1) // 3 * 3 + 1, day=1)
     Quota.objects.create(
         team=cast.team_a,

@@ -12,7 +12,7 @@ from typing import Any
 
 from activities.models import Activity
 from contacts.models import Contact
-from pipeline.models import Deal
+from pipeline.models import Deal, DealStatus
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -41,7 +41,7 @@ def deal_data(deal: Deal) -> dict[str, Any]:
         "value": money(deal.value),
         "currency": deal.currency,
         "status": deal.status,
-        "lost_reason": deal.lost_reason,
+        "lost_reason": deal.lost_reason_label if deal.status == DealStatus.LOST else "",
         "pipeline": {"id": deal.pipeline_id, "name": deal.pipeline.name},
         "stage": {"id": deal.stage_id, "name": deal.stage.name},
         "owner": user_data(deal.owner),

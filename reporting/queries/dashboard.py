@@ -30,8 +30,10 @@ from reporting.queries.breakdowns import (
 )
 from reporting.queries.deals import (
     FunnelStage,
+    LostReasonFigure,
     activity_counts,
     closed_deal_rows,
+    lost_by_reason,
     open_deal_rows,
     stage_history,
 )
@@ -156,6 +158,7 @@ class Dashboard:
     funnel: list[FunnelStage]
     won_by_month: list[MonthFigure]
     win_rate_by_rep: list[RepWinRate]
+    lost_reasons: list[LostReasonFigure]
 
     @property
     def is_empty(self) -> bool:
@@ -227,6 +230,7 @@ def sales_dashboard(
         open_rows = open_deal_rows(scope, months, today)
         closed_rows = closed_deal_rows(scope, buckets, months[0])
         history = stage_history(scope)
+        lost_reasons = lost_by_reason(scope)
         data = ReportData.build(
             scope,
             open_rows,
@@ -300,4 +304,5 @@ def sales_dashboard(
             ),
             key=lambda r: (-r.win_rate, r.name.lower()),
         ),
+        lost_reasons=lost_reasons,
     )

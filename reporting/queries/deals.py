@@ -20,7 +20,7 @@ from django.db.models import (
 )
 
 from activities.models import ActivityType
-from pipeline.models import DealStatus, Stage, stage_entry
+from pipeline.models import OTHER_LOST_REASON, DealStatus, Stage, stage_entry
 from reporting.metrics import ZERO, Totals, cents, ratio
 from reporting.periods import Period
 from reporting.queries.scope import ReportScope
@@ -249,3 +249,32 @@ def activity_counts(scope: ReportScope) -> dict[int, Counter]:
         row["assignee_id"]: Counter({kind: row[kind] for kind in ActivityType.values})  # type: ignore[literal-required]
         for row in rows
     }
+
+
+@dataclass(frozen=True)
+class LostReasonFigure:
+    """Deals lost in the period for one reason ("Other": none from the list)."""
+
+    reason: str
+    count: int
+    value: Decimal
+
+
+def lost_by_reason(scope: ReportScope) -> list[LostReasonFigure]:
+    """Count and value of the deals lost in the period, per reason, most value first."""
+    rows = (
+        scope.deals()
+        .filter(closed_in(scope.period), status=DealStatus.LOST)
+        .values("lost_reason_id", "lost_reason__name")
+        .annotate(count=Count("pk"), value=Sum("value"))
+        .order_by()
+    )
+    figures = [
+        LostReasonFigure(
+            reason=row["lost_reason__name"] or OTHER_LOST_REASON,
+            count=row["count"],
+            value=cents(row["value"]),
+        )
+        for row in rows
+    ]
+    return sorted(figures, key=lambda f: (-f.value, -f.count, f.reason.lower()))

@@ -40,6 +40,21 @@
         options: { ...common, indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
       };
     }
+    if (kind === "lost-reasons") {
+      return {
+        type: "bar",
+        data: {
+          labels: data.lostReasons.labels,
+          datasets: [{ label: "Lost value", data: data.lostReasons.values.map(amount), backgroundColor: color("danger") }],
+        },
+        options: {
+          ...common,
+          indexAxis: "y",
+          plugins: { legend: { display: false } },
+          scales: { x: { beginAtZero: true, ticks: { callback: money } } },
+        },
+      };
+    }
     return {
       type: "bar",
       data: {

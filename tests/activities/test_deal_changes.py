@@ -41,7 +41,8 @@ def close(client, deal, how):
     if how == "won":
         return client.post(reverse("pipeline:deal-won", args=[deal.pk]), {"version": deal.version})
     return client.post(
-        reverse("pipeline:deal-lost", args=[deal.pk]), {"version": deal.version, "reason": "Price"}
+        reverse("pipeline:deal-lost", args=[deal.pk]),
+        {"version": deal.version, "reason": "other", "reason_text": "Price"},
     )
 
 

@@ -64,10 +64,10 @@ def test_bad_input_in_the_panel_keeps_what_was_typed(new_page, cast):
     page = new_page(cast.rep_a)
     page.goto(f"/deals/{cast.deal_a.pk}/")
     page.get_by_role("link", name="Schedule").click()
-    page.get_by_label("Note").fill("Keep me")
+    page.get_by_label("Note", exact=True).fill("Keep me")
     page.get_by_role("button", name="Schedule").click()
     page.get_by_text("This field is required.").wait_for()
-    assert page.get_by_label("Note").input_value() == "Keep me"
+    assert page.get_by_label("Note", exact=True).input_value() == "Keep me"
     screenshot(page, "activities-deal-panel-errors-1280")
 
 

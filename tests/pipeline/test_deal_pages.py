@@ -179,9 +179,13 @@ def test_mark_lost_asks_for_a_reason(client, cast):
     assert "This field is required." in response.text
     assert Deal.objects.get(pk=cast.deal_a.pk).status == DealStatus.OPEN
 
-    client.post(url, {"version": 1, "reason": "Chose a competitor"})
+    client.post(url, {"version": 1, "reason": "other", "reason_text": "Chose a competitor"})
     deal = Deal.objects.get(pk=cast.deal_a.pk)
-    assert (deal.status, deal.lost_reason) == (DealStatus.LOST, "Chose a competitor")
+    assert (deal.status, deal.lost_reason, deal.lost_reason_text) == (
+        DealStatus.LOST,
+        None,
+        "Chose a competitor",
+    )
     change = DealStageChange.objects.get(deal=deal, to_status=DealStatus.LOST)
     assert change.changed_by == cast.rep_a
 
@@ -190,7 +194,8 @@ def test_mark_lost_asks_for_a_reason(client, cast):
     ("viewer", "data"),
     [
         ("rep_a", {"version": 1, "reason": "  "}),  # no reason
-        ("manager_a", {"version": 7, "reason": "Budget"}),  # someone changed it meanwhile
+        # someone changed it meanwhile
+        ("manager_a", {"version": 7, "reason": "other", "reason_text": "Budget"}),
     ],
 )
 def test_a_refused_lost_form_redraws_the_whole_deal_page_with_its_activities(

@@ -33,7 +33,7 @@ def test_seed_demo_builds_a_lively_organisation_up_to_today():
     for stage in Stage.objects.all():
         assert stage.deals.filter(status=DealStatus.OPEN).exists(), stage.name
     assert Deal.objects.filter(status=DealStatus.WON).exists()
-    assert Deal.objects.filter(status=DealStatus.LOST).exclude(lost_reason="").exists()
+    assert Deal.objects.filter(status=DealStatus.LOST).exclude(lost_reason=None).exists()
 
     span = DealStageChange.objects.aggregate(first=Min("changed_at"), last=Max("changed_at"))
     now = timezone.now()

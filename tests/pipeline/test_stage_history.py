@@ -69,7 +69,11 @@ def test_moves_keep_moved_on_equal_to_a_replay_of_the_history(cast):
                 services.deal_reopen(deal=deal, version=deal.version, actor=cast.rep_a)
             elif step % 17 == 0:
                 services.deal_mark_lost(
-                    deal=deal, version=deal.version, reason="Timing", actor=cast.rep_a
+                    deal=deal,
+                    version=deal.version,
+                    reason=None,
+                    reason_text="Timing",
+                    actor=cast.rep_a,
                 )
             else:
                 services.deal_move(

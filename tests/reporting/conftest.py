@@ -69,10 +69,10 @@ class History:
         with time_machine.travel(at(when), tick=False):
             return deal_mark_won(deal=deal, version=deal.version, actor=self.actor)
 
-    def lose(self, deal: Deal, when: str) -> Deal:
+    def lose(self, deal: Deal, when: str, *, reason=None, text: str = "Chose a competitor") -> Deal:
         with time_machine.travel(at(when), tick=False):
             return deal_mark_lost(
-                deal=deal, version=deal.version, reason="Chose a competitor", actor=self.actor
+                deal=deal, version=deal.version, reason=reason, reason_text=text, actor=self.actor
             )
 
     def reopen(self, deal: Deal, when: str) -> Deal:

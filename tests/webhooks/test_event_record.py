@@ -11,6 +11,7 @@ from django.utils import timezone
 from activities.services import activity_complete
 from contacts.models import Contact
 from pipeline import services as deal_services
+from pipeline.models import LostReason
 from tests.activities.factories import make_activity
 from tests.factories import make_organization
 from webhooks.models import Event, ObjectKind, OutboxEvent
@@ -97,10 +98,11 @@ def test_closing_reopening_and_editing_a_deal_record_their_events(cast):
     OutboxEvent.objects.all().delete()
     deal = deal_services.deal_mark_won(deal=cast.deal_a, version=1, actor=cast.rep_a)
     deal = deal_services.deal_reopen(deal=deal, version=deal.version, actor=cast.rep_a)
+    price = LostReason.objects.create(name="Price")
     deal = deal_services.deal_mark_lost(
-        deal=deal, version=deal.version, reason="Price", actor=cast.rep_a
+        deal=deal, version=deal.version, reason=price, reason_text="20% over", actor=cast.rep_a
     )
-    assert last_event().payload["data"]["lost_reason"] == "Price"
+    assert last_event().payload["data"]["lost_reason"] == "Price: 20% over"
     assert last_event().payload["data"]["status"] == "lost"
     deal_services.deal_update(deal=deal, version=deal.version, actor=cast.rep_a, title="Renamed")
     assert names() == ["deal.won", "deal.updated", "deal.lost", "deal.updated"]

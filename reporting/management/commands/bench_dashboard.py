@@ -130,7 +130,7 @@ DEAL_COLUMNS = {
     "pipeline_id": "s.pipeline_id",
     "stage_id": "s.stage_id",
     "status": "p.status",
-    "lost_reason": "CASE WHEN p.status = 'lost' THEN 'Chose a competitor' ELSE '' END",
+    "lost_reason_text": "CASE WHEN p.status = 'lost' THEN 'Chose a competitor' ELSE '' END",
     "expected_close_date": "p.expected_close_date",
     "created_at": "p.created_at",
     "stage_entered_at": "p.created_at + p.span * ((p.reached - 1)::float8 / p.reached)",
