@@ -20,7 +20,9 @@ def test_rep_creates_a_contact_inside_the_deal_dialog_and_saves_the_deal_with_it
     page.get_by_role("link", name="Add deal").click()
     dialog = page.locator("#deal-dialog")
     # Bootstrap focuses the dialog once it has finished opening; type after that, as people do.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'deal-dialog'")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'deal-dialog'"
+    )
     dialog.get_by_label("Title").fill("Robot arms")
     dialog.get_by_label("Value").fill("25000")
 
