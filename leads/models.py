@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import Contact, Organization
-from teams.models import Team
+from teams.access import owned_or_managed
 
 # Score weights an admin may give a source; with the other rules' maxima (leads.scoring) a
 # total stays readable on a 0-100 scale.
@@ -85,14 +85,7 @@ class LeadStatus(models.TextChoices):
 class LeadQuerySet(models.QuerySet["Lead"]):
     def visible_to(self, user) -> "LeadQuerySet":
         """The leads `user` may see: own leads; a manager adds their teams'; an admin all."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_admin:
-            return self.all()
-        if user.is_manager:
-            managed = Team.objects.filter(manager=user).values("pk")
-            return self.filter(Q(owner=user) | Q(team__in=managed))
-        return self.filter(owner=user)
+        return owned_or_managed(self, user)
 
 
 class Lead(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import Contact, Organization
-from teams.models import Team
+from teams.access import owned_or_managed
 
 
 class Pipeline(models.Model):
@@ -95,15 +95,7 @@ class DealStatus(models.TextChoices):
 class DealQuerySet(models.QuerySet["Deal"]):
     def visible_to(self, user) -> "DealQuerySet":
         """The deals `user` may see: own deals; a manager adds their teams'; an admin all."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_admin:
-            return self.all()
-        if user.is_manager:
-            # A subquery rather than a join keeps both sides of the OR on their indexes.
-            managed = Team.objects.filter(manager=user).values("pk")
-            return self.filter(Q(owner=user) | Q(team__in=managed))
-        return self.filter(owner=user)
+        return owned_or_managed(self, user)
 
     def open(self) -> "DealQuerySet":
         return self.filter(status=DealStatus.OPEN)

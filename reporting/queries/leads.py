@@ -30,20 +30,7 @@ class LeadFigures:
 def report_leads(scope: ReportScope) -> QuerySet[Lead]:
     """The leads a report covers: visible to its viewer, narrowed as its deals are (team,
     territory with the territories inside it, rep). Leads belong to no pipeline."""
-    viewer = scope.viewer
-    if viewer is None:
-        leads = Lead.objects.all()
-    else:
-        leads = Lead.objects.visible_to(viewer)
-        if not viewer.is_admin and scope.team is None:
-            leads = leads.filter(Q(owner=viewer) | Q(team_id__in=scope.figure_team_ids))
-    if scope.team is not None:
-        leads = leads.filter(team=scope.team)
-    if scope.territory is not None:
-        leads = leads.filter(territory_id__in=scope.territory_ids())
-    if scope.rep is not None:
-        leads = leads.filter(owner=scope.rep)
-    return leads
+    return scope.narrowed(Lead.objects)
 
 
 def lead_figures(scope: ReportScope) -> LeadFigures:

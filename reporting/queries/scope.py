@@ -73,26 +73,32 @@ class ReportScope:
 
     def deals(self) -> QuerySet[Deal]:
         """The visible deals in the report's currency that match the filters."""
-        viewer = self.viewer
-        if viewer is None:
-            deals = Deal.objects.all()
-        else:
-            deals = Deal.objects.visible_to(viewer)
-            if not viewer.is_admin and self.team is None:
-                # Figures are about the viewer's own deals and the teams whose figures they
-                # may see: always true of visible deals, and written with literal ids so
-                # that the database can read one team's deals through its indexes.
-                deals = deals.filter(Q(owner=viewer) | Q(team_id__in=self.figure_team_ids))
-        deals = deals.filter(currency=self.currency)
+        deals = self.narrowed(Deal.objects).filter(currency=self.currency)
         if self.pipeline is not None:
             deals = deals.filter(pipeline=self.pipeline)
-        if self.team is not None:
-            deals = deals.filter(team=self.team)
-        if self.territory is not None:
-            deals = deals.filter(territory_id__in=self.territory_ids())
-        if self.rep is not None:
-            deals = deals.filter(owner=self.rep)
         return deals
+
+    def narrowed(self, rows):
+        """Rows with an owner, a team and a territory (deals, leads), as the report covers
+        them: visible to its viewer and narrowed by team, territory (with the territories
+        inside it) and rep. `rows` is a manager with `visible_to`."""
+        viewer = self.viewer
+        if viewer is None:
+            narrowed = rows.all()
+        else:
+            narrowed = rows.visible_to(viewer)
+            if not viewer.is_admin and self.team is None:
+                # Figures are about the viewer's own rows and the teams whose figures they
+                # may see: always true of visible rows, and written with literal ids so that
+                # the database can read one team's rows through its indexes.
+                narrowed = narrowed.filter(Q(owner=viewer) | Q(team_id__in=self.figure_team_ids))
+        if self.team is not None:
+            narrowed = narrowed.filter(team=self.team)
+        if self.territory is not None:
+            narrowed = narrowed.filter(territory_id__in=self.territory_ids())
+        if self.rep is not None:
+            narrowed = narrowed.filter(owner=self.rep)
+        return narrowed
 
     def quotas(self) -> QuerySet[Quota]:
         """The quotas the viewer may see that match the filters (quotas are not per pipeline).
