@@ -200,7 +200,7 @@ def _record_chunk(job_id: int, token: str, results) -> None:
                 for error in result.errors
             ]
     ImportRowError.objects.bulk_create(errors, batch_size=500)
-    ImportJob.objects.filter(pk=job_id, lease_token=token).update(
+    recorded = ImportJob.objects.filter(pk=job_id, lease_token=token).update(
         processed_rows=F("processed_rows") + len(results),
         created_count=F("created_count") + counts.created,
         updated_count=F("updated_count") + counts.updated,
@@ -208,6 +208,8 @@ def _record_chunk(job_id: int, token: str, results) -> None:
         rejected_count=F("rejected_count") + counts.rejected,
         heartbeat_at=timezone.now(),
     )
+    if not recorded:
+        raise LeaseLost  # rolls the chunk back: the job is another worker's now
 
 
 @transaction.atomic
