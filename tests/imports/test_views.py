@@ -345,3 +345,15 @@ def test_the_pages_hold_no_inline_code(client, cast):
         assert inline_code(response.text) == [], url
     bad = client.post(reverse("imports:import-list"), {"kind": "contacts"})
     assert inline_code(bad.text) == []
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "0 s"), (12.4, "12 s"), (185, "3 min 5 s"), (3720, "1 h 2 min")]
+)
+def test_the_run_time_reads_as_people_say_it(seconds, text):
+    from datetime import timedelta
+
+    from imports.templatetags.import_tags import duration
+
+    assert duration(timedelta(seconds=seconds)) == text
+    assert duration(None) == ""
