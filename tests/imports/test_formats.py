@@ -225,3 +225,21 @@ def test_a_contacts_file_does_not_create_organizations(cast):
     assert job.created_count == 1 and job.rejected_count == 1
     assert Organization.objects.count() == 1
     assert Contact.objects.get().organization.name == "Acme"
+
+
+def test_the_readme_samples_import_as_they_are(cast):
+    """The two sample files of the README's "Importing data" import without a rejection."""
+    from pathlib import Path
+
+    from tests.factories import make_user
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    samples = [block.split("```", 1)[0] for block in readme.split("```csv\n")[1:]]
+    assert len(samples) == 2
+    make_user("rachel.green", team=cast.team_a)
+    organizations = run_import("organizations", samples[0].encode(), actor=cast.admin)
+    contacts = run_import("contacts", samples[1].encode(), actor=cast.admin)
+    assert (organizations.created_count, organizations.rejected_count) == (2, 0)
+    assert (contacts.created_count, contacts.rejected_count) == (2, 0)
+    assert Organization.objects.get(name="Bluth Company").parent.name == "Acme Corporation"
+    assert set(Contact.objects.values_list("organization__name", flat=True)) == {"Acme Corporation"}
