@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from contacts import services
@@ -411,18 +412,12 @@ class ContactImporter:
             Organization.objects.filter(name_key__in=organization_keys),
             lambda organization: organization.name_key,
         )
-        found = [group[0].pk for group in organizations.values() if len(group) == 1]
         addresses = {email_key(values["email"]) for _, values, _ in read if values.get("email")}
-        names = {
-            fold(f"{values['first_name']} {values['last_name']}")
-            for _, values, _ in read
-            if values.get("first_name") and values.get("last_name")
-        }
         by_email = grouped(
             Contact.objects.filter(email_key__in=addresses), lambda contact: contact.email_key
         )
         by_name = grouped(
-            Contact.objects.filter(organization_id__in=found, full_name_key__in=names),
+            Contact.objects.filter(self.namesakes(read, organizations, by_email)),
             lambda contact: (contact.organization_id, contact.full_name_key),
         )
         return [
@@ -438,6 +433,33 @@ class ContactImporter:
             )
             for row, values, errors in read
         ]
+
+    @staticmethod
+    def namesakes(read, organizations, by_email) -> Q:
+        """Which contacts may match the chunk's rows by name: at their organizations, with
+        their names, and without an e-mail address for rows that have one. Rows matched by
+        e-mail address need none, so a file of known addresses reads no namesakes."""
+        wanted: dict[bool, tuple[set[int], set[str]]] = {
+            True: (set(), set()),
+            False: (set(), set()),
+        }
+        for _, values, _ in read:
+            if not (values.get("first_name") and values.get("last_name")):
+                continue
+            group = organizations.get(organization_name_key(values.get("organization", "")), [])
+            address = email_key(values.get("email", ""))
+            if len(group) != 1 or (address and address in by_email):
+                continue
+            organization_ids, names = wanted[bool(address)]
+            organization_ids.add(group[0].pk)
+            names.add(fold(f"{values['first_name']} {values['last_name']}"))
+        condition = Q(pk__in=[])
+        for has_address, (organization_ids, names) in wanted.items():
+            if organization_ids:
+                condition |= Q(organization_id__in=organization_ids, full_name_key__in=names) & (
+                    Q(email_key="") if has_address else Q()
+                )
+        return condition
 
     def apply_row(
         self, row, values, errors, *, actor, organizations, by_email, by_name, prepared
