@@ -180,3 +180,16 @@ def test_two_namesakes_at_one_organization_are_not_guessed_between(cast, acme):
     assert errors_of(job) == [
         (2, "", "2 contacts at Acme Corporation have this name: merge them first")
     ]
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_a_chunk_reads_in_a_fixed_number_of_queries(cast, acme, assert_max_queries, count):
+    """Look-ups are one query per chunk, whatever its size: a re-import writes nothing and
+    runs the same few queries for 5 rows as for 60."""
+    rows = [f"P{n},Person,p{n}@example.com,,,Acme Corporation,rep_a" for n in range(count)]
+    rows += [f"Q{n},Nomail,,,,Acme Corporation,rep_a" for n in range(count)]
+    data = contacts(*rows)
+    run_import("contacts", data, actor=cast.admin)
+    with assert_max_queries(12):
+        again = run_import("contacts", data, actor=cast.admin)
+    assert again.unchanged_count == 2 * count
