@@ -80,20 +80,25 @@ def decode(data: bytes, *, max_bytes: int) -> str:
         ) from None
 
 
-def sniff_delimiter(text: str) -> str:
-    """The separator the header line uses most: comma, semicolon or tab (comma on a tie)."""
-    first_line = text.split("\n", 1)[0]
+def sniff_delimiter(text: str) -> tuple[str, bool]:
+    """The separator, and whether the first line only named it (Excel's `sep=;`). Else the
+    one the header line uses most: comma, semicolon or tab (comma on a tie)."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if first_line.lower().startswith("sep=") and first_line[4:] in DELIMITERS:
+        return first_line[4:], True
     counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
     best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] > counts[","] else ","
+    return (best if counts[best] > counts[","] else ","), False
 
 
 def read_table(data: bytes, *, max_bytes: int) -> CsvTable:
     """Decode and parse a CSV file: its header (the first non-blank row) and its non-blank
     rows, each with the line it starts on. FileRefused when it cannot be read as CSV."""
     text = decode(data, max_bytes=max_bytes)
-    delimiter = sniff_delimiter(text)
+    delimiter, named = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    if named:
+        next(reader)  # the `sep=` line (its line still counts)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     while True:

@@ -20,6 +20,11 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", "Contacts"
 
 
+class ImportSource(models.TextChoices):
+    PAGE = "page", "the import page"
+    COMMAND = "command", "manage.py import_crm_csv"
+
+
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -40,6 +45,9 @@ class ImportJob(models.Model):
     file = models.FileField(upload_to=import_storage_name, max_length=255)
     original_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
+    source = models.CharField(
+        max_length=10, choices=ImportSource.choices, default=ImportSource.PAGE
+    )
     # Null for `manage.py import_crm_csv` without --as, and for a user deleted since.
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -88,6 +96,14 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.original_name}"
+
+    @property
+    def uploader_label(self) -> str:
+        """Who started the import, as the pages say it (read with `uploaded_by` loaded)."""
+        who = str(self.uploaded_by) if self.uploaded_by_id else ""
+        if self.source == ImportSource.COMMAND:
+            return f"manage.py as {who}" if who else "manage.py"
+        return who or "a deleted user"
 
     @property
     def is_active(self) -> bool:

@@ -15,6 +15,7 @@ Each row is written whole or not at all: every problem of a row is reported (lin
 value, reason) and the row skipped, and the other rows are imported.
 """
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from contacts.queries import parent_would_loop
 from imports.csvfile import CsvTable, FileRefused
 from imports.formats import (
     CONTACTS,
-    CONTROL,
     FORMATS,
     ORGANIZATIONS,
     CellRefused,
@@ -95,8 +95,14 @@ class PreparedFile:
 
 
 def shown(value: str) -> str:
-    """A cell as the error report shows it: control characters written as escapes."""
-    value = CONTROL.sub(lambda match: repr(match.group())[1:-1], value)
+    """A cell as the error report shows it: control and format characters (line breaks,
+    bidi overrides that would reorder the report) written as escapes."""
+    value = "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+        else char
+        for char in value[: VALUE_SHOWN * 2]
+    )
     return value[:VALUE_SHOWN]
 
 
@@ -107,9 +113,12 @@ def prepare(kind: str, table: CsvTable) -> PreparedFile:
     header = map_header(fmt, table.header)
     if header.missing:
         names = ", ".join(f"“{column.header}”" for column in header.missing)
+        written = ", ".join(table.header)
+        if len(written) > 300:
+            written = written[:300] + "…"
         message = (
             f"The file lacks the column(s) {names}, which a file of {fmt.label.lower()} needs. "
-            f"Its header is: {', '.join(table.header)}."
+            f"Its header is: {written}."
         )
         for other in FORMATS.values():
             if other.kind != kind and not map_header(other, table.header).missing:

@@ -34,7 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from imports.csvfile import FileRefused, check_size, read_table
-from imports.models import ImportJob, ImportKind, ImportRowError, ImportStatus
+from imports.models import ImportJob, ImportKind, ImportRowError, ImportSource, ImportStatus
 from imports.records import Outcome, PreparedFile, importer_for, prepare
 from notes.files import clean_file_name
 
@@ -57,21 +57,24 @@ def read_upload(kind: str, data: bytes) -> PreparedFile:
     return prepared
 
 
-@transaction.atomic
-def import_job_create(*, kind: str, file, actor, queue: bool = True) -> ImportJob:
+def import_job_create(
+    *, kind: str, file, actor, source: str = ImportSource.PAGE, queue: bool = True
+) -> ImportJob:
     """Check an uploaded CSV file, store it and queue its import (FileRefused otherwise).
 
     `file` is an uploaded or Django `File`; `actor` (an admin, or None from the command)
     owns the records whose rows name no owner. With `queue=False` the caller runs
     `import_job_process` itself (the management command).
     """
-    # A file too large is refused before it is read into memory.
+    # A file too large is refused before it is read into memory. The whole file is read and
+    # checked before the transaction, which on SQLite holds the database's write lock.
     check_size(file.size, max_bytes=settings.IMPORT_MAX_BYTES)
     file.seek(0)
     data = file.read()
     prepared = read_upload(kind, data)
     job = ImportJob(
         kind=kind,
+        source=source,
         original_name=clean_file_name(getattr(file, "name", "") or "import.csv"),
         size=len(data),
         uploaded_by=actor,
@@ -82,14 +85,15 @@ def import_job_create(*, kind: str, file, actor, queue: bool = True) -> ImportJo
     stored = str(job.file.name)
     # The file is written before the row: if the row is not saved after all, remove it.
     try:
-        job.save()
+        with transaction.atomic():
+            job.save()
+            if queue:
+                from imports.tasks import process_import
+
+                process_import.delay_on_commit(job.pk)
     except Exception:
         job.file.storage.delete(stored)
         raise
-    if queue:
-        from imports.tasks import process_import
-
-        process_import.delay_on_commit(job.pk)
     return job
 
 

@@ -51,7 +51,7 @@ def test_organizations_then_contacts_with_the_rejected_rows_as_file_and_line(cas
     assert Organization.objects.get(name="Beta").owner == cast.rep_b
     # Without --as, records whose row names no owner have none.
     assert Contact.objects.get().owner is None
-    assert ImportJob.objects.filter(uploaded_by=None).count() == 2
+    assert ImportJob.objects.filter(uploaded_by=None, source="command").count() == 2
 
     out, _ = run("--organizations", str(organizations), "--contacts", str(contacts))
     assert "organizations:      0 created,      0 updated,      2 unchanged" in out

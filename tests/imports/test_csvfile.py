@@ -85,3 +85,10 @@ def test_rows_are_numbered_by_the_line_they_start_on_and_blank_rows_skipped():
 def test_a_broken_quote_refuses_the_file_with_its_line():
     with pytest.raises(FileRefused, match="Line 3 cannot be read as CSV"):
         table(b'name,country\nAcme,US\n"Beta"x,US\n')
+
+
+def test_excels_sep_line_names_the_separator():
+    parsed = table(b"sep=;\r\nname;country\r\nAcme, Inc.;US\r\n")
+    assert parsed.delimiter == ";"
+    assert parsed.header == ["name", "country"]
+    assert parsed.rows == [(3, ["Acme, Inc.", "US"])]

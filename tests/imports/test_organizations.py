@@ -227,3 +227,11 @@ def test_the_maven_accounts_file_imports_as_organizations_with_their_parents(cas
     assert Organization.objects.get(name="Cheers").parent.name == "Massive Dynamic"
     again = run_import("organizations", data, actor=cast.admin)
     assert again.unchanged_count == 85
+
+
+def test_the_report_shows_invisible_characters_as_escapes(cast):
+    job = run_import("organizations", organizations("Evil\u202etxt.exe,,,x\u0007,,,,"))
+    assert job.row_errors.get().value == "x\\x07"
+    from imports.records import shown
+
+    assert shown("Evil\u202etxt\r\n") == "Evil\\u202etxt\\r\\n"

@@ -357,3 +357,19 @@ def test_the_run_time_reads_as_people_say_it(seconds, text):
 
     assert duration(timedelta(seconds=seconds)) == text
     assert duration(None) == ""
+
+
+def test_the_pages_say_who_started_each_import(client, cast):
+    from imports.models import ImportSource
+
+    by_page = make_job(cast.manager_a)
+    by_command = make_job(None, source=ImportSource.COMMAND)
+    by_command_as = make_job(cast.admin, source=ImportSource.COMMAND)
+    by_someone_gone = make_job(None)
+    assert by_page.uploader_label == str(cast.manager_a)
+    assert by_command.uploader_label == "manage.py"
+    assert by_command_as.uploader_label == f"manage.py as {cast.admin}"
+    assert by_someone_gone.uploader_label == "a deleted user"
+    client.force_login(cast.admin)
+    page = client.get(reverse("imports:import-detail", args=[by_command_as.pk])).text
+    assert f"Uploaded by manage.py as {cast.admin}" in page

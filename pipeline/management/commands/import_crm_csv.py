@@ -6,7 +6,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from imports.csvfile import FileRefused
-from imports.models import ImportJob, ImportKind, ImportStatus
+from imports.models import ImportJob, ImportKind, ImportSource, ImportStatus
 from imports.queries import error_rows
 from imports.services import import_job_create, import_job_process
 from pipeline.imports import ImportFailed, import_maven_crm
@@ -82,7 +82,11 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as handle:
                 job = import_job_create(
-                    kind=kind, file=File(handle, name=path.name), actor=actor, queue=False
+                    kind=kind,
+                    file=File(handle, name=path.name),
+                    actor=actor,
+                    source=ImportSource.COMMAND,
+                    queue=False,
                 )
         except FileRefused as refusal:
             raise CommandError(f"{path}: {refusal}") from refusal
