@@ -63,6 +63,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_dashboard
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_reminders
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_contacts
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_imports
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache

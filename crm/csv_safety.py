@@ -9,7 +9,7 @@ only text, which may come from users, is neutralised.
 
 import csv
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import Any, Protocol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -21,16 +21,22 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+class Writable(Protocol):
+    """Where a CSV goes: a text file, a StringIO or an HttpResponse."""
+
+    def write(self, text: str, /) -> Any: ...
+
+
 class SafeWriter:
     """`csv.writer` whose rows are neutralised cell by cell."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: Writable) -> None:
         self._writer = csv.writer(stream, lineterminator="\n")
 
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([neutralise(value) for value in row])
 
 
-def safe_writer(stream: IO[str]) -> SafeWriter:
+def safe_writer(stream: Writable) -> SafeWriter:
     """A CSV writer (Unix line ends) that neutralises formula-like text in every row."""
     return SafeWriter(stream)

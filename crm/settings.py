@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "activities",
     "webhooks",
     "notes",
+    "imports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -191,6 +192,10 @@ FILE_STORAGE_OPTIONS: dict[str, Any] = (
 # The largest file a user may attach (bytes); the web server in front must accept a little
 # more (nginx: client_max_body_size).
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# CSV imports (imports/): the largest file an admin may upload (bytes), and how many rows
+# are committed at a time (the progress the page shows moves by one chunk).
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "500"))
 STORAGES = {
     "default": {"BACKEND": FILE_STORAGE, "OPTIONS": FILE_STORAGE_OPTIONS},
     "staticfiles": {
@@ -315,6 +320,14 @@ WEBHOOK_RETRY_DELAYS = [
 # Deliveries given up in a row (no success between them) before a webhook is disabled.
 WEBHOOK_DISABLE_AFTER = int(os.environ.get("WEBHOOK_DISABLE_AFTER", "5"))
 
+# Imports: one task works on a job for at most IMPORT_TASK_SECONDS, then queues the rest
+# (well below the task time limits). A job whose worker stopped showing life for
+# IMPORT_LEASE_SECONDS (killed, lost message) is taken up again by the next dispatch, which
+# beat runs every IMPORT_DISPATCH_SECONDS.
+IMPORT_TASK_SECONDS = float(os.environ.get("IMPORT_TASK_SECONDS", "60"))
+IMPORT_LEASE_SECONDS = int(os.environ.get("IMPORT_LEASE_SECONDS", "120"))
+IMPORT_DISPATCH_SECONDS = float(os.environ.get("IMPORT_DISPATCH_SECONDS", "60"))
+
 # Dispatches that pile up while no worker runs expire (one finds everything due), but not so
 # soon that a busy worker drops them all.
 _DISPATCH_EXPIRES = max(5 * REMINDER_DISPATCH_SECONDS, 60)
@@ -342,6 +355,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": WEBHOOK_DISPATCH_SECONDS,
         "options": {"expires": max(5 * WEBHOOK_DISPATCH_SECONDS, 30)},
     },
+    "dispatch-imports": {
+        "task": "imports.tasks.dispatch_imports",
+        "schedule": IMPORT_DISPATCH_SECONDS,
+        "options": {"expires": max(5 * IMPORT_DISPATCH_SECONDS, 60)},
+    },
 }
 if not (
     CELERY_TASK_SOFT_TIME_LIMIT
@@ -351,6 +369,12 @@ if not (
     raise ImproperlyConfigured(
         "Celery's soft time limit must be below its time limit, and both below the broker's "
         "visibility timeout, or the broker would hand a running task to a second worker."
+    )
+
+if not IMPORT_TASK_SECONDS < CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "IMPORT_TASK_SECONDS must be below CELERY_TASK_SOFT_TIME_LIMIT: an import task stops "
+        "between chunks and queues the rest before Celery would interrupt it."
     )
 
 LOGGING = {

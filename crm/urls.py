@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("webhooks.urls")),
     path("", include("notes.urls")),
+    path("", include("imports.urls")),
     path("reports/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -46,6 +46,7 @@ def test_without_redis_the_broker_is_the_file_system():
         "dispatch-digests": ["activities.tasks.dispatch_digests", 60.0],
         "rescore-leads": ["leads.tasks.rescore_leads", 3600.0],
         "dispatch-webhooks": ["webhooks.tasks.dispatch_webhooks", 5.0],
+        "dispatch-imports": ["imports.tasks.dispatch_imports", 60.0],
     }
 
 
