@@ -27,7 +27,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import BooleanField, Expression, F, FloatField, IntegerField, QuerySet
 from django.db.models.expressions import Case, Value, When
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
 from django.urls import reverse
 
 from contacts.access import contacts_visible_to, organizations_visible_to
@@ -143,6 +143,7 @@ class SearchResults:
     text: str
     searchable: bool
     groups: list[Group] = field(default_factory=list)
+    similar: bool = False  # nothing matched as typed: these are close spellings
 
     @property
     def count(self) -> int:
@@ -271,30 +272,6 @@ KINDS = [
 ]
 
 
-def _matches_postgresql(needle: Needle) -> "_Matches":
-    """Substring (or word start), typo-tolerant word similarity, and words in any order."""
-    conditions = []
-    for form in needle.forms():
-        if len(form) >= SUBSTRING_MIN_LENGTH:
-            conditions.append(("%" + escaped(form) + "%", "like"))
-        else:
-            conditions.append((escaped(form) + "%", "like"))
-            conditions.append(("% " + escaped(form) + "%", "like"))
-    document = "{0}"
-    sql = [f"({document} LIKE {{{i + 1}}})" for i in range(len(conditions))]
-    values: list[Expression] = [Value(pattern) for pattern, _ in conditions]
-    if len(needle.folded) >= SUBSTRING_MIN_LENGTH:
-        values.append(Value(needle.folded))
-        sql.append(f"({{{len(values)}}} <%% {document})")
-    if len(needle.words) > 1:
-        values.append(Value(" & ".join(f"{word}:*" for word in needle.words)))
-        sql.append(
-            f"(to_tsvector('simple'::regconfig, {document}) @@ "
-            f"to_tsquery('simple'::regconfig, {{{len(values)}}}))"
-        )
-    return _Matches(" OR ".join(sql), values)
-
-
 class _Matches:
     """A template over the document ({0}) and values ({1}...), bound to a kind's document."""
 
@@ -306,53 +283,67 @@ class _Matches:
         return Sql(self.template, document, *self.values)
 
 
-def _matches_sqlite(needle: Needle) -> "_Matches":
-    """The text (lower case as typed, or folded) appears in the document, or each of its
-    words of two characters or more does, in any order."""
-    patterns = ["%" + escaped(form) + "%" for form in needle.forms()]
-    words = [word for word in needle.words if len(word) >= MIN_LENGTH]
-    sql = [f"({{0}} LIKE {{{i + 1}}} ESCAPE '\\')" for i in range(len(patterns))]
-    if len(words) > 1:
+def _literal_matches(needle: Needle) -> _Matches:
+    """The text (lower case as typed, or folded) appears in the document (a short one at the
+    start of a word), or its words start words of the document in any order."""
+    escape = " ESCAPE '\\'" if connection.vendor == "sqlite" else ""
+    patterns = []
+    for form in needle.forms():
+        if len(form) >= SUBSTRING_MIN_LENGTH:
+            patterns.append("%" + escaped(form) + "%")
+        else:
+            patterns += [escaped(form) + "%", "% " + escaped(form) + "%"]
+    sql = [f"({{0}} LIKE {{{i + 1}}}{escape})" for i in range(len(patterns))]
+    values: list[Expression] = [Value(pattern) for pattern in patterns]
+    words = needle.words
+    if len(words) > 1 and connection.vendor == "postgresql":
+        values.append(Value(" & ".join(f"{word}:*" for word in words)))
+        sql.append(
+            "(to_tsvector('simple'::regconfig, {0}) @@ "
+            f"to_tsquery('simple'::regconfig, {{{len(values)}}}))"
+        )
+    elif len([word for word in words if len(word) >= MIN_LENGTH]) > 1:
+        # LIKE '%x%' on a one-letter word would match nearly anything: such words are left out.
+        words = [word for word in words if len(word) >= MIN_LENGTH]
         every_word = " AND ".join(
-            f"({{0}} LIKE {{{len(patterns) + i + 1}}} ESCAPE '\\')" for i in range(len(words))
+            f"({{0}} LIKE {{{len(values) + i + 1}}}{escape})" for i in range(len(words))
         )
         sql.append(f"({every_word})")
-        patterns += ["%" + escaped(word) + "%" for word in words]
-    return _Matches(" OR ".join(sql), [Value(pattern) for pattern in patterns])
+        values += [Value("%" + escaped(word) + "%") for word in words]
+    return _Matches(" OR ".join(sql), values)
 
 
-def _rank(kind: Kind, needle: Needle) -> list:
+def _literal_order(kind: Kind, needle: Needle) -> list:
+    """Exact, then starts with the text, then a word starts with it; shorter names first."""
     key = kind.key()
-    exact = [When(Sql("({0} = {1})", key, Value(form)), then=Value(0)) for form in needle.forms()]
-    prefix = [When(like(key, escaped(form) + "%"), then=Value(1)) for form in needle.forms()]
-    order: list = [Case(*exact, *prefix, default=Value(2), output_field=IntegerField())]
-    if connection.vendor == "postgresql":
-        similarity = Sql(
-            "word_similarity({0}, {1})",
-            Value(needle.folded),
-            kind.document(),
-            output_field=FloatField(),
-        )
-        order.append(similarity.desc())
-    order += [key.asc(), "pk"]
-    return order
+    forms = needle.forms()
+    exact = [When(Sql("({0} = {1})", key, Value(form)), then=Value(0)) for form in forms]
+    prefix = [When(like(key, escaped(form) + "%"), then=Value(1)) for form in forms]
+    word = [When(like(key, "% " + escaped(form) + "%"), then=Value(2)) for form in forms]
+    closeness = Case(*exact, *prefix, *word, default=Value(3), output_field=IntegerField())
+    return [closeness, Length(key), key.asc(), "pk"]
 
 
-def search_everything(*, user, text: str, per_kind: int = DROPDOWN_PER_KIND) -> SearchResults:
-    """What `user` may see that matches `text`: at most `per_kind` of each kind, best first."""
-    needle = Needle.of(text)
-    if not needle.searchable:
-        return SearchResults(text=needle.text, searchable=False)
-    if connection.vendor == "postgresql":
-        matches = _matches_postgresql(needle)
-    else:
-        matches = _matches_sqlite(needle)
+def _similar_matches(needle: Needle) -> _Matches:
+    """pg_trgm's word similarity: a word of the document is spelt close to the text."""
+    return _Matches("({1} <%% {0})", [Value(needle.folded)])
+
+
+def _similar_order(kind: Kind, needle: Needle) -> list:
+    document = kind.document()
+    similarity = Sql(
+        "word_similarity({0}, {1})", Value(needle.folded), document, output_field=FloatField()
+    )
+    return [similarity.desc(), Length(kind.key()), kind.key().asc(), "pk"]
+
+
+def _groups(user, needle: Needle, per_kind: int, matches, order) -> list[Group]:
     groups = []
     for kind in KINDS:
         rows = (
             kind.rows(user)
-            .filter(matches.bind(kind.document()))
-            .order_by(*_rank(kind, needle))[: per_kind + 1]
+            .filter(matches(needle).bind(kind.document()))
+            .order_by(*order(kind, needle))[: per_kind + 1]
         )
         found = list(rows)
         groups.append(
@@ -364,4 +355,26 @@ def search_everything(*, user, text: str, per_kind: int = DROPDOWN_PER_KIND) -> 
                 more=len(found) > per_kind,
             )
         )
+    return groups
+
+
+def search_everything(*, user, text: str, per_kind: int = DROPDOWN_PER_KIND) -> SearchResults:
+    """What `user` may see that matches `text`: at most `per_kind` of each kind, best first.
+
+    Four queries (one per kind) for the text as typed; on PostgreSQL, when nothing at all
+    matches it, four more for close spellings. (Word similarity costs a few microseconds a
+    row: worth it over the few rows a misspelling resembles, not over the thousands a common
+    word is in.)
+    """
+    needle = Needle.of(text)
+    if not needle.searchable:
+        return SearchResults(text=needle.text, searchable=False)
+    groups = _groups(user, needle, per_kind, _literal_matches, _literal_order)
+    if (
+        connection.vendor == "postgresql"
+        and len(needle.folded) >= SUBSTRING_MIN_LENGTH
+        and not any(group.hits for group in groups)
+    ):
+        groups = _groups(user, needle, per_kind, _similar_matches, _similar_order)
+        return SearchResults(text=needle.text, searchable=True, groups=groups, similar=True)
     return SearchResults(text=needle.text, searchable=True, groups=groups)
