@@ -3,20 +3,23 @@
 Every kind starts from its visibility queryset (`Deal.objects.visible_to`,
 `contacts.access.organizations_visible_to / contacts_visible_to`,
 `leads.access.leads_visible_to`), so a result, and whether a group has more, only ever
-counts what the user may see. One query per kind, whatever the data: four in all.
+counts what the user may see. One query per kind, whatever the data: four in all (eight
+when a second round looks for close spellings).
 
 Each kind is searched in one lower-case "document" (a deal's title, an organization's folded
 name, a contact's folded full name and e-mail address, a lead's title) with the same
-expression the search app's migrations index:
+expression the search app's migration indexes. The text matches when, as typed or folded
+(contacts.keys.fold), it appears in the document (two characters: at the start of a word),
+or when its words all start words of the document, in any order:
 
-- PostgreSQL: a substring match (LIKE on a GIN trigram index), a typo-tolerant match
-  (pg_trgm's word similarity, `<%`, on the same index) and, for several words, full-text
-  search of word prefixes in any order (`to_tsvector('simple', ...)`, a GIN index);
-- SQLite: every word of the text must appear in the document (LIKE, a scan: fine at the
-  sizes SQLite serves here); no typo tolerance.
+- PostgreSQL: LIKE on a GIN trigram index, and full-text search of word prefixes
+  (`to_tsvector('simple', ...)`, a GIN index). When nothing at all matches, a second round
+  looks for close spellings: pg_trgm's word similarity (`<%`) on the trigram index.
+- SQLite: LIKE, a scan (fine at the sizes SQLite serves here); each word of two characters
+  or more anywhere in the document rather than at a word's start; no spelling tolerance.
 
-Ranking on both: an exact match first, then a document that starts with the text, then (on
-PostgreSQL) the closest by trigram word similarity, then alphabetically.
+Order: an exact match, then a document that starts with the text, then one with a word that
+does; shorter first, then alphabetically. Close spellings: the most similar first.
 """
 
 import unicodedata
