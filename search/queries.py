@@ -55,7 +55,9 @@ MIN_LENGTH = 2
 # trigram to look up in the index).
 SUBSTRING_MIN_LENGTH = 4
 SIMILAR_MIN_LENGTH = 3
-CANDIDATES = 1000
+CANDIDATES = 500
+# Close spellings are ranked by word similarity, computed row by row: fewer of them.
+SIMILAR_CANDIDATES = 200
 DROPDOWN_PER_KIND = 5
 PAGE_PER_KIND = 20
 
@@ -382,19 +384,21 @@ def _indexable_scope(kind: Kind, user, team_ids: list[int] | None) -> Q | None:
     return condition
 
 
-def _candidates(kind: Kind, needle: Needle, matching: QuerySet, per_kind: int) -> QuerySet:
-    """The ids worth ranking: any CANDIDATES of the matching rows, and those named exactly
+def _candidates(
+    kind: Kind, needle: Needle, matching: QuerySet, per_kind: int, limit: int
+) -> QuerySet:
+    """The ids worth ranking: any `limit` of the matching rows, and those named exactly
     the text (so the best one is never left out). PostgreSQL only (SQLite refuses LIMIT in
     a UNION's parts; it has no index to save anyway).
 
     A common word or syllable matches tens of thousands of rows; ranking them all would
     fetch and sort every one. A LIMITed subquery stops early instead, and the best of at
-    most a thousand rows are shown, with "more" to say that there are others: a longer text
+    most a few hundred rows are shown, with "more" to say that there are others: a longer text
     narrows them down.
     """
     matching = matching.order_by()
     key = kind.key()
-    any_ones = matching.values("pk")[:CANDIDATES]
+    any_ones = matching.values("pk")[:limit]
     exact = [
         matching.filter(Sql("({0} = {1})", key, Value(form))).values("pk")[: per_kind + 1]
         for form in needle.forms()
@@ -402,7 +406,9 @@ def _candidates(kind: Kind, needle: Needle, matching: QuerySet, per_kind: int) -
     return any_ones.union(*exact, all=True)
 
 
-def _groups(user, needle: Needle, per_kind: int, matches: _Matches, order, team_ids) -> list[Group]:
+def _groups(
+    user, needle: Needle, per_kind: int, matches: _Matches, order, team_ids, candidates: int
+) -> list[Group]:
     groups = []
     for kind in KINDS:
         rows = kind.visible(user).filter(matches.bind(kind.document()))
@@ -413,7 +419,8 @@ def _groups(user, needle: Needle, per_kind: int, matches: _Matches, order, team_
             # The candidates are visible rows already: filtering by visibility again would
             # make PostgreSQL test every row of the table against it.
             model = rows.model
-            rows = model._default_manager.filter(pk__in=_candidates(kind, needle, rows, per_kind))
+            ids = _candidates(kind, needle, rows, per_kind, candidates)
+            rows = model._default_manager.filter(pk__in=ids)
         rows = kind.shape(rows).order_by(*order(kind, needle))[: per_kind + 1]
         found = list(rows)
         groups.append(
@@ -440,12 +447,16 @@ def search_everything(*, user, text: str, per_kind: int = DROPDOWN_PER_KIND) -> 
     if not needle.searchable:
         return SearchResults(text=needle.text, searchable=False)
     team_ids = _managed_team_ids(user)
-    groups = _groups(user, needle, per_kind, _literal_matches(needle), _literal_order, team_ids)
+    literal = _literal_matches(needle)
+    groups = _groups(user, needle, per_kind, literal, _literal_order, team_ids, CANDIDATES)
     if (
         connection.vendor == "postgresql"
         and len(needle.folded) >= SIMILAR_MIN_LENGTH
         and not any(group.hits for group in groups)
     ):
-        groups = _groups(user, needle, per_kind, _similar_matches(needle), _similar_order, team_ids)
+        similar = _similar_matches(needle)
+        groups = _groups(
+            user, needle, per_kind, similar, _similar_order, team_ids, SIMILAR_CANDIDATES
+        )
         return SearchResults(text=needle.text, searchable=True, groups=groups, similar=True)
     return SearchResults(text=needle.text, searchable=True, groups=groups)
