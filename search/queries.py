@@ -299,9 +299,14 @@ class _Matches:
 def _literal_matches(needle: Needle) -> _Matches:
     """The text (lower case as typed, or folded) appears in the document (a short one at the
     start of a word), or its words start words of the document in any order."""
-    escape = " ESCAPE '\\'" if connection.vendor == "sqlite" else ""
+    postgresql = connection.vendor == "postgresql"
+    escape = "" if postgresql else " ESCAPE '\\'"
     patterns = []
-    for form in needle.forms():
+    # On PostgreSQL a short text is looked up as word prefixes in the full-text index alone:
+    # its trigrams ("  j", " jo") are in most rows, and each would have to be fetched and
+    # checked.
+    short = postgresql and len(needle.folded) < SUBSTRING_MIN_LENGTH
+    for form in [] if short else needle.forms():
         if len(form) >= SUBSTRING_MIN_LENGTH:
             patterns.append("%" + escaped(form) + "%")
         else:
@@ -309,7 +314,7 @@ def _literal_matches(needle: Needle) -> _Matches:
     sql = [f"({{0}} LIKE {{{i + 1}}}{escape})" for i in range(len(patterns))]
     values: list[Expression] = [Value(pattern) for pattern in patterns]
     words = needle.words
-    if len(words) > 1 and connection.vendor == "postgresql":
+    if postgresql and (len(words) > 1 or short):
         values.append(Value(" & ".join(f"{word}:*" for word in words)))
         sql.append(
             "(to_tsvector('simple'::regconfig, {0}) @@ "
