@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from api import views
 from api.api import api
 
 
@@ -28,6 +29,8 @@ def not_found(request, rest: str = ""):
 
 _patterns, _app_name, _namespace = api.urls
 urlpatterns = [
+    path("profile/tokens/", views.token_create, name="api-token-create"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="api-token-revoke"),
     path("api/v1/", (_token_only(_patterns), _app_name, _namespace)),
     re_path(r"^api/(?P<rest>.*)$", not_found),
 ]
