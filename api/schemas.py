@@ -12,7 +12,7 @@ from typing import Annotated
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints
 
 from crm.http import MAX_ID, parse_id
 
@@ -52,6 +52,12 @@ def text(max_length: int, *, min_length: int = 0):
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+# Money out: an exact string with two decimals ("1250.00"), never a float.
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="always"),
+    Field(description="Exact amount with two decimals, as a string."),
+]
 
 
 class ErrorItem(Schema):
@@ -71,7 +77,7 @@ class DealOut(Schema):
     id: int
     title: str
     status: str = Field(description="open, won or lost")
-    value: Decimal = Field(description="Exact amount with two decimals, as a string.")
+    value: Money
     currency: str
     pipeline_id: int
     stage_id: int
@@ -158,7 +164,7 @@ class OrganizationOut(Schema):
     country: str
     employees: int | None
     year_established: int | None
-    annual_revenue: Decimal | None
+    annual_revenue: Money | None
     parent_id: int | None
     owner_id: int | None
     created_at: datetime
