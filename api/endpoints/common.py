@@ -5,7 +5,6 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Query, Schema
-from ninja.responses import codes_4xx
 
 from api.access import require_write
 from api.models import ApiToken
@@ -13,8 +12,10 @@ from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.schemas import ErrorOut, Text, UtcDatetime
 from teams.models import User
 
-# Every operation documents its JSON error responses.
-ERRORS = {codes_4xx: ErrorOut}
+# Every operation documents the JSON errors it may answer with: 400 (a refused change, a bad
+# cursor or body), 401, 403, 404, 409 (stale version), 422 (invalid fields), 429.
+ERROR_CODES = frozenset({400, 401, 403, 404, 409, 422, 429})
+ERRORS = {ERROR_CODES: ErrorOut}
 
 
 def reader(request: HttpRequest) -> User:
