@@ -13,7 +13,7 @@ from pipeline import services
 from pipeline.access import deal_for_user
 from pipeline.forms import DealForm
 from pipeline.models import Deal, DealStatus, Stage
-from pipeline.queries import BoardFilters
+from pipeline.queries import BoardFilters, with_drop_target
 from teams.queries import TerritoryTree
 
 router = Router()
@@ -144,7 +144,11 @@ def deal_move(request, deal_id: Id, payload: DealMoveIn):
     """Move an open deal to a stage of its pipeline, after card `after_id` (or on top), as
     a drag on the board does: 409 when `version` is not the deal's current version."""
     user = writer(request)
-    deal = deal_for_user(user, deal_id, write=True)
+    # Read with where it lands, in one query, as the board does (`deal_card_for_user`).
+    drop = (payload.stage_id, payload.after_id)
+    rows = with_drop_target(Deal.objects.all(), stage_id=drop[0], after_id=drop[1], actor=user)
+    deal = deal_for_user(user, deal_id, write=True, deals=rows)
+    deal.drop_for = drop  # type: ignore[attr-defined]
     return services.deal_move(
         deal=deal,
         stage_id=payload.stage_id,
