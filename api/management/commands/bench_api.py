@@ -111,11 +111,12 @@ class Command(BaseCommand):
         return response.json()
 
     def cursor_after(self, client: Client, *, pages: int) -> str:
-        cursor = None
+        cursor: str | None = None
         for _ in range(pages):
             body = self.get_ok(client, "/api/v1/deals", {"cursor": cursor} if cursor else {})
             cursor = body["next_cursor"]
             assert cursor is not None
+        assert cursor is not None
         return cursor
 
     def time_moves(self, user, pipeline, stages, *, runs: int) -> Timing:
