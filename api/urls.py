@@ -1,5 +1,7 @@
 """/api/v1/: the API's own URLs, outside the pages' login (a token signs each request)."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
@@ -9,6 +11,23 @@ from api import views
 from api.api import api
 
 
+def _json_405(view):
+    """django-ninja answers a method an address does not take in plain text: say it in JSON."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+            allowed = response.get("Allow", "")
+            response = JsonResponse(
+                {"detail": f"Method not allowed here; use {allowed}.", "errors": []}, status=405
+            )
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
 def _token_only(patterns):
     """The API's views, exempt from LoginRequiredMiddleware: a session never authenticates
     an API request; a Bearer token does (api.api.BearerToken)."""
@@ -16,6 +35,7 @@ def _token_only(patterns):
         if isinstance(pattern, URLResolver):
             _token_only(pattern.url_patterns)
         elif isinstance(pattern, URLPattern):
+            pattern.callback = _json_405(pattern.callback)
             pattern.callback.login_required = False  # type: ignore[attr-defined]
     return patterns
 
