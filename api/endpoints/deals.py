@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
 from api.endpoints.common import ERRORS, Paging, reader, since, writer
@@ -14,6 +14,7 @@ from pipeline.access import deal_for_user
 from pipeline.forms import DealForm
 from pipeline.models import Deal, DealStatus, Stage
 from pipeline.queries import BoardFilters, with_drop_target
+from teams.models import Team
 from teams.queries import TerritoryTree
 
 router = Router()
@@ -32,6 +33,12 @@ class DealFilters(Schema):
 def filtered_deals(user, filters: DealFilters) -> QuerySet[Deal]:
     """The deals `user` may see, narrowed like the board (filters only ever narrow)."""
     deals: QuerySet[Deal] = Deal.objects.visible_to(user)
+    if user.is_manager and not user.is_admin:
+        # Always true of visible deals, but with literal team ids PostgreSQL estimates a
+        # narrow filter (one team's won deals) well and reads the owner and team indexes
+        # instead of walking every deal by id (as reporting's ReportScope.narrowed does).
+        managed = list(Team.objects.filter(manager=user).values_list("pk", flat=True))
+        deals = deals.filter(Q(owner=user) | Q(team_id__in=managed))
     territory_ids: tuple[int, ...] = ()
     if filters.territory is not None:
         territory_ids = tuple(TerritoryTree.load().descendants_and_self(filters.territory))

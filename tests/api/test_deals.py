@@ -309,14 +309,15 @@ def test_updated_since(api_as, cast, time_machine):
 # Query counts -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("viewer", ["rep_a", "manager_a", "admin"])
-def test_list_costs_the_same_queries_at_two_sizes(api_as, cast, assert_max_queries, viewer):
+# The token, the page; a manager's teams are read first (see deals.filtered_deals).
+@pytest.mark.parametrize(("viewer", "cap"), [("rep_a", 2), ("manager_a", 3), ("admin", 2)])
+def test_list_costs_the_same_queries_at_two_sizes(api_as, cast, assert_max_queries, viewer, cap):
     api = api_as(viewer)
     api.get("/api/v1/deals")  # the token's first use is stamped once
-    with assert_max_queries(2) as small:
+    with assert_max_queries(cap) as small:
         assert api.get("/api/v1/deals").status_code == 200
     for _ in range(30):
         make_deal(owner=cast.rep_a, stage=stages(cast)[0])
-    with assert_max_queries(2) as large:
+    with assert_max_queries(cap) as large:
         assert api.get("/api/v1/deals", {"limit": 20}).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
