@@ -18,6 +18,7 @@ from teams.models import Team
 from teams.queries import TerritoryTree
 
 router = Router()
+DEAL_FIELDS = list(DealOut.model_fields)
 
 
 class DealFilters(Schema):
@@ -61,7 +62,7 @@ def filtered_deals(user, filters: DealFilters) -> QuerySet[Deal]:
 def deal_list(request, paging: Paging, filters: Annotated[DealFilters, Query()]):
     """The deals you may see, newest first, `limit` at a time."""
     deals = since(filtered_deals(reader(request), filters), paging.updated_since)
-    return page_of(deals, cursor=paging.cursor, limit=paging.limit)
+    return page_of(deals, cursor=paging.cursor, limit=paging.limit, fields=DEAL_FIELDS)
 
 
 @router.get("/{deal_id}", response={200: DealOut, **ERRORS}, summary="One deal")
