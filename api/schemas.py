@@ -153,6 +153,17 @@ class DealMoveIn(Schema):
     version: int = Field(ge=1, le=2**31 - 1, description="The version you read.")
 
 
+class DealVersionIn(Schema):
+    version: int = Field(ge=1, le=2**31 - 1, description="The version you read.")
+
+
+class DealLostIn(DealVersionIn):
+    lost_reason_id: Id | None = Field(
+        None, description="One of the offered lost reasons; empty: another reason, said in text."
+    )
+    lost_reason_text: text(200) = ""  # type: ignore[valid-type]
+
+
 # Pipelines --------------------------------------------------------------------------------
 
 

@@ -8,12 +8,22 @@ from ninja import Field, Query, Router, Schema, Status
 from api.endpoints.common import ERRORS, Paging, reader, since, writer
 from api.errors import refuse, valid
 from api.pagination import page_of
-from api.schemas import DealCreateIn, DealMoveIn, DealOut, DealPage, DealUpdateIn, Id, Text
+from api.schemas import (
+    DealCreateIn,
+    DealLostIn,
+    DealMoveIn,
+    DealOut,
+    DealPage,
+    DealUpdateIn,
+    DealVersionIn,
+    Id,
+    Text,
+)
 from pipeline import services
 from pipeline.access import deal_for_user
-from pipeline.forms import DealForm
+from pipeline.forms import DealForm, DealLostForm
 from pipeline.models import Deal, DealStatus, Stage
-from pipeline.queries import BoardFilters, with_drop_target
+from pipeline.queries import BoardFilters, lost_reasons_offered, with_drop_target
 from teams.models import Team
 from teams.queries import TerritoryTree
 
@@ -164,3 +174,41 @@ def deal_move(request, deal_id: Id, payload: DealMoveIn):
         version=payload.version,
         actor=user,
     )
+
+
+@router.post("/{deal_id}/won", response={200: DealOut, **ERRORS}, summary="Mark a deal won")
+def deal_mark_won(request, deal_id: Id, payload: DealVersionIn):
+    user = writer(request)
+    deal = deal_for_user(user, deal_id, write=True)
+    return services.deal_mark_won(deal=deal, version=payload.version, actor=user)
+
+
+@router.post("/{deal_id}/lost", response={200: DealOut, **ERRORS}, summary="Mark a deal lost")
+def deal_mark_lost(request, deal_id: Id, payload: DealLostIn):
+    """Close it as lost, for one of the offered reasons or, without one, a reason in text."""
+    user = writer(request)
+    deal = deal_for_user(user, deal_id, write=True)
+    form = DealLostForm(
+        {
+            "version": str(payload.version),
+            "reason": str(payload.lost_reason_id or DealLostForm.OTHER),
+            "reason_text": payload.lost_reason_text,
+        },
+        reasons=lost_reasons_offered(),
+    )
+    cleaned = valid(form)
+    return services.deal_mark_lost(
+        deal=deal,
+        version=payload.version,
+        reason=cleaned["reason"],
+        reason_text=cleaned["reason_text"],
+        actor=user,
+    )
+
+
+@router.post("/{deal_id}/reopen", response={200: DealOut, **ERRORS}, summary="Reopen a deal")
+def deal_reopen(request, deal_id: Id, payload: DealVersionIn):
+    """Put a won or lost deal back on the board, in the stage it was closed from."""
+    user = writer(request)
+    deal = deal_for_user(user, deal_id, write=True)
+    return services.deal_reopen(deal=deal, version=payload.version, actor=user)
