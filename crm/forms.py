@@ -1,6 +1,19 @@
+"""What every form of the CRM shares: Bootstrap classes and the input rules.
+
+The input rules (README, "Input rules") apply to each field by its type, in `input_rules`:
+dates lie between 1900 and 2200, single-line text holds no line breaks or control characters,
+integers fit a BIGINT. Our forms get them from `InputRulesMixin` (inside `BootstrapFormMixin`);
+Django admin's from `crm.admin.InputRulesAdminMixin`.
+"""
+
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from crm.dates import bound_dates
+from crm.http import MAX_INT
+from crm.text import validate_single_line
 
 # The mixin only ever sits in front of a Form or ModelForm; telling mypy so types its
 # use of fields, errors and full_clean.
@@ -9,9 +22,39 @@ if TYPE_CHECKING:
 else:
     _FormBase = object
 
+MULTI_LINE_WIDGETS = (forms.Textarea, forms.PasswordInput)
 
-class BootstrapFormMixin(_FormBase):
-    """Give every widget the Bootstrap class it needs, and mark fields with errors."""
+
+def input_rules(field: forms.Field) -> forms.Field:
+    """Give `field` the validators its type calls for (see the module's docstring)."""
+    bound_dates(field)
+    is_single_line = isinstance(field, forms.CharField) and not isinstance(
+        field.widget, MULTI_LINE_WIDGETS
+    )
+    if is_single_line and validate_single_line not in field.validators:
+        field.validators.append(validate_single_line)
+    if isinstance(field, forms.IntegerField):
+        # Without bounds, a 30-digit number reaches the database and overflows its BIGINT.
+        kinds = {type(validator) for validator in field.validators}
+        if MaxValueValidator not in kinds:
+            field.validators.append(MaxValueValidator(MAX_INT))
+        if MinValueValidator not in kinds:
+            field.validators.append(MinValueValidator(-MAX_INT))
+    return field
+
+
+class InputRulesMixin(_FormBase):
+    """Apply the input rules to every field of the form."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            input_rules(field)
+
+
+class BootstrapFormMixin(InputRulesMixin):
+    """Give every widget the Bootstrap class it needs, mark fields with errors, and apply the
+    input rules to every field."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
