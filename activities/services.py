@@ -56,6 +56,7 @@ from activities.models import (
 )
 from activities.queries import DigestContent, digest_for, page_url_of
 from crm.dates import safe_localtime
+from crm.text import single_line
 from leads.models import Lead
 from leads.services import lead_activity_changed
 from pipeline.access import visible_pairs
@@ -538,7 +539,8 @@ def reminder_email(reminder: Reminder, *, text: str) -> EmailMessage:
             },
         )
     return EmailMessage(
-        subject=f"Reminder: {text}"[:200],
+        # Titles stored before forms refused line breaks must not break the header.
+        subject=single_line(f"Reminder: {text}")[:200],
         body=body,
         to=[recipient.email],
         headers={

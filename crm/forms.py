@@ -9,7 +9,9 @@ Django admin's from `crm.admin.InputRulesAdminMixin`.
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 
 from crm.dates import bound_dates
 from crm.http import MAX_INT
@@ -23,6 +25,34 @@ else:
     _FormBase = object
 
 MULTI_LINE_WIDGETS = (forms.Textarea, forms.PasswordInput)
+
+
+def fits_bigint(value) -> bool:
+    """False for a whole number past what a BIGINT column holds; True for anything else (which
+    Django's own checks judge)."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return True
+    return -MAX_INT <= number <= MAX_INT
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses a 30-digit id before the database sees it
+    (Django sends it in an IN (...) query, which overflows on SQLite)."""
+
+    def _check_values(self, value):
+        meta = self.queryset.model._meta
+        key = meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+        if isinstance(key, models.IntegerField | models.AutoField):
+            for pk in value if isinstance(value, list | tuple | set | frozenset) else ():
+                if not fits_bigint(pk):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)
 
 
 def input_rules(field: forms.Field) -> forms.Field:
@@ -40,6 +70,9 @@ def input_rules(field: forms.Field) -> forms.Field:
             field.validators.append(MaxValueValidator(MAX_INT))
         if MinValueValidator not in kinds:
             field.validators.append(MinValueValidator(-MAX_INT))
+    if type(field) is forms.ModelMultipleChoiceField:
+        # The fields Django makes for many-to-many relations (ModelForms, admin).
+        field.__class__ = BoundedModelMultipleChoiceField
     return field
 
 
