@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from contacts.models import Contact, MergeRecord, Organization
+from crm.admin import InputRulesAdminMixin
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "sector", "country", "employees", "parent", "owner", "updated_at"]
     list_filter = ["sector", "country"]
     list_select_related = ["parent", "owner"]
@@ -13,7 +14,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "organization", "job_title", "email", "phone", "owner"]
     list_select_related = ["organization", "owner"]
     search_fields = ["first_name", "last_name", "email", "organization__name"]
@@ -21,7 +22,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(MergeRecord)
-class MergeRecordAdmin(admin.ModelAdmin):
+class MergeRecordAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Merges are history: read them here, make them from a record's page."""
 
     list_display = ["merged_at", "kind", "removed_label", "organization", "contact", "merged_by"]

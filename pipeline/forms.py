@@ -1,7 +1,7 @@
 from django import forms
 
 from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
-from crm.forms import BootstrapFormMixin
+from crm.forms import BootstrapFormMixin, InputRulesMixin
 from pipeline.models import Deal, LostReason, Product, Stage
 from pipeline.queries import BoardFilters, FilterOptions
 from teams.access import assignable_owners
@@ -49,13 +49,13 @@ class BoardFilterForm(BootstrapFormMixin, forms.Form):
         return any(self.data.get(name) for name in self.fields)
 
 
-class DealMoveForm(forms.Form):
+class DealMoveForm(InputRulesMixin, forms.Form):
     stage = forms.IntegerField()
     after = forms.IntegerField(required=False)
     version = forms.IntegerField(min_value=1)
 
 
-class DealVersionForm(forms.Form):
+class DealVersionForm(InputRulesMixin, forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
