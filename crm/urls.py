@@ -41,5 +41,6 @@ urlpatterns = [
     path("", include("notes.urls")),
     path("", include("imports.urls")),
     path("reports/", include("reporting.urls")),
+    path("search/", include("search.urls")),
     path("admin/", admin.site.urls),
 ]
