@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "webhooks",
     "notes",
     "imports",
+    "customfields",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -2,6 +2,7 @@ from django import forms
 
 from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
 from crm.forms import BootstrapFormMixin
+from customfields.forms import add_custom_fields
 from pipeline.models import Deal, LostReason, Product, Stage
 from pipeline.queries import BoardFilters, FilterOptions
 from teams.access import assignable_owners
@@ -144,6 +145,7 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["version"].required = True
         if user.role == "rep" and not user.is_admin:
             self.fields["owner"].disabled = True
+        add_custom_fields(self, kind="deal", user=user, custom=self.instance.custom)
 
     def clean(self):
         data = super().clean()

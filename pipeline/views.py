@@ -8,6 +8,9 @@ from django_htmx.http import trigger_client_event
 
 from activities.queries import deal_activity_panel
 from crm.http import parse_id, parse_int, safe_next, toast
+from customfields.forms import PREFIX as CUSTOM_PREFIX
+from customfields.forms import custom_after, custom_changes
+from customfields.values import merge, shown_fields
 from notes.queries import subject_history
 from notes.subjects import subject_of_object
 from notes.views import history_options
@@ -228,6 +231,7 @@ def render_deal_page(
         "pipeline/deal_detail.html",
         {
             "deal": deal,
+            "custom_fields": shown_fields(deal),
             "history_panel": subject_history(
                 subject, user=request.user, **history_options(request)
             ),
@@ -263,6 +267,7 @@ def deal_create(request):
             contact=data["contact"],
             product=data["product"],
             expected_close_date=data["expected_close_date"],
+            custom=custom_after(form, {}),
             actor=request.user,
         )
         message = f"Added “{deal.title}” to {deal.stage.name}."
@@ -293,7 +298,13 @@ def deal_edit(request, deal_id: int):
     deal = deal_for_user(request.user, deal_id, write=True)
     form = DealForm(request.POST or None, instance=deal, user=request.user, pipeline=deal.pipeline)
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        changed = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name != "version" and not name.startswith(CUSTOM_PREFIX)
+        }
+        if custom := custom_changes(form):
+            changed["custom"] = merge(deal.custom, custom)
         try:
             services.deal_update(
                 deal=deal, version=form.cleaned_data["version"], actor=request.user, **changed
