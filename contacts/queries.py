@@ -33,6 +33,7 @@ from contacts.access import can_change_record, contacts_visible_to, organization
 from contacts.keys import email_key, fold, organization_name_key
 from contacts.models import Contact, MergeRecord, Organization
 from crm.http import parse_int
+from customfields.values import shown_fields
 from pipeline.models import Deal, DealStatus
 from teams.access import people_visible_to
 from teams.models import User
@@ -422,6 +423,7 @@ class OrganizationDetail:
     more_contacts: bool
     subsidiaries: list[Organization]
     history: list[MergeRecord]
+    custom_fields: list[tuple[str, str]]
 
 
 def organization_detail(organization: Organization, *, user) -> OrganizationDetail:
@@ -456,6 +458,7 @@ def organization_detail(organization: Organization, *, user) -> OrganizationDeta
             ]
         ),
         history=merge_history(organization.merges.all()),
+        custom_fields=shown_fields(organization),
     )
 
 
@@ -467,6 +470,7 @@ class ContactDetail:
     deal_groups: list[DealGroup]
     activities: ActivitySummary
     history: list[MergeRecord]
+    custom_fields: list[tuple[str, str]]
 
 
 def contact_detail(contact: Contact, *, user) -> ContactDetail:
@@ -484,6 +488,7 @@ def contact_detail(contact: Contact, *, user) -> ContactDetail:
         deal_groups=deal_groups(deals),
         activities=deal_activities(deals),
         history=merge_history(contact.merges.all()),
+        custom_fields=shown_fields(contact),
     )
 
 

@@ -29,6 +29,7 @@ from contacts.forms import (
 )
 from contacts.models import Contact, Organization
 from crm.http import parse_id, safe_next, toast
+from customfields.forms import custom_after, custom_update, without_custom
 from notes.queries import subject_history
 from notes.subjects import subject_of_object
 from notes.views import history_options
@@ -208,7 +209,7 @@ def organization_create(request):
     )
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = without_custom(form.cleaned_data) | {"custom": custom_after(form, {})}
         if not data.pop("allow_duplicate"):
             duplicates = queries.organization_duplicates(name=data["name"], user=request.user)
         if not duplicates:
@@ -229,7 +230,8 @@ def organization_edit(request, organization_id: int):
         user=request.user,
     )
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = without_custom({name: form.cleaned_data[name] for name in form.changed_data})
+        changed |= custom_update(form, organization.custom)
         organization = services.organization_update(
             organization=organization, actor=request.user, **changed
         )
@@ -338,7 +340,7 @@ def contact_create(request):
     )
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = without_custom(form.cleaned_data) | {"custom": custom_after(form, {})}
         if not data.pop("allow_duplicate"):
             duplicates = queries.contact_duplicates(email=data["email"], user=request.user)
         if not duplicates:
@@ -357,7 +359,8 @@ def contact_edit(request, contact_id: int):
         request.POST if request.method == "POST" else None, instance=contact, user=request.user
     )
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = without_custom({name: form.cleaned_data[name] for name in form.changed_data})
+        changed |= custom_update(form, contact.custom)
         contact = services.contact_update(contact=contact, actor=request.user, **changed)
         message = f"Saved “{contact}”."
         if mode == PANEL:

@@ -88,3 +88,15 @@ def with_custom_fields[F: forms.BaseForm](
     attrs: dict[str, Any] = dict(holder.fields)
     attrs["custom_definitions"] = holder.custom_definitions  # type: ignore[attr-defined]
     return type(form_class.__name__, (form_class,), attrs)
+
+
+def without_custom(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (cleaned data, changed fields) without the `cf_` entries."""
+    return {name: value for name, value in data.items() if not name.startswith(PREFIX)}
+
+
+def custom_update(form: forms.BaseForm, current: dict[str, Any] | None) -> dict[str, Any]:
+    """`{"custom": ...}` to add to a record's changed fields when the form changed any custom
+    value (merged over `current`, so archived fields keep theirs); else `{}`."""
+    changes = custom_changes(form)
+    return {"custom": merge(current, changes)} if changes else {}

@@ -182,7 +182,10 @@ def to_storage(definition: FieldDefinition, value: Any) -> Any:
         case FieldType.USER:
             return int(value)
         case FieldType.MULTI_CHOICE:
-            return [str(choice) for choice in value]
+            # In the order the definition lists its choices, whatever order they came in.
+            order = {choice: index for index, choice in enumerate(definition.choice_list)}
+            chosen = dict.fromkeys(str(choice) for choice in value)
+            return sorted(chosen, key=lambda choice: order.get(choice, len(order)))
     return str(value)
 
 
