@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 
 from crm.http import parse_id
 from customfields.models import FieldDefinition, FieldType
@@ -86,3 +87,44 @@ def apply_filters(rows, filters: list[CustomFilter], prefix: str = ""):
     for custom_filter in filters:
         rows = rows.filter(custom_filter.q(prefix))
     return rows
+
+
+def _name_column(key: str) -> str:
+    return f"cf_user_name_{key}"
+
+
+def with_user_names(rows: QuerySet, definitions: list[FieldDefinition]) -> QuerySet:
+    """`rows` annotated with the name of the user each user field names, read in the same
+    query (a subquery per field), so that a list of cards needs no query per user.
+
+    The stored id is compared as text, so a value that is not an id (a field deleted and
+    defined again with another type) matches nobody instead of failing a cast."""
+    from teams.models import User
+
+    for definition in definitions:
+        if definition.type != FieldType.USER:
+            continue
+        raw = f"cf_user_raw_{definition.key}"
+        name = Coalesce(
+            NullIf(Trim(Concat("first_name", Value(" "), "last_name")), Value("")), "username"
+        )
+        users = (
+            User.objects.annotate(id_text=Cast("pk", CharField()))
+            .filter(id_text=OuterRef(raw))
+            .values_list(name)[:1]
+        )
+        rows = rows.annotate(**{raw: KT(f"custom__{definition.key}")}).annotate(
+            **{_name_column(definition.key): Subquery(users)}
+        )
+    return rows
+
+
+def user_names_of(row: Any, definitions: list[FieldDefinition]) -> dict[int, str]:
+    """{user id: name} of the user fields of a row read through `with_user_names`."""
+    names = {}
+    for definition in definitions:
+        value = (row.custom or {}).get(definition.key)
+        name = getattr(row, _name_column(definition.key), None)
+        if definition.type == FieldType.USER and isinstance(value, int) and name:
+            names[value] = name
+    return names

@@ -21,6 +21,9 @@ from django.db.models.functions import RowNumber
 from activities.models import Activity
 from activities.queries import with_next_activity
 from crm.http import parse_id, parse_ids
+from customfields.models import FieldDefinition
+from customfields.queries import user_names_of, with_user_names
+from customfields.values import EMPTY, definitions_for, rows_for
 from notes import timeline
 from notes.timeline import PAGE_SIZE, Cursor, TimelinePage
 from pipeline.access import deal_for_user
@@ -219,8 +222,9 @@ def column_totals(deals: QuerySet[Deal], stage_ids=None) -> dict[int, ColumnTota
     }
 
 
-def _card_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    return with_next_activity(deals.select_related("organization", "owner", "stage"))
+def _card_rows(deals: QuerySet[Deal], card_fields: list[FieldDefinition]) -> QuerySet[Deal]:
+    rows = with_next_activity(deals.select_related("organization", "owner", "stage"))
+    return with_user_names(rows, card_fields)
 
 
 def _as_card(deal: Any) -> Deal:
@@ -240,15 +244,34 @@ def _as_card(deal: Any) -> Deal:
 
 
 def deal_cards(deals: QuerySet[Deal], *, limit: int | None = None) -> list[Deal]:
-    """These deals (in their order, at most `limit`) as board cards, in one query.
+    """These deals (in their order, at most `limit`) as board cards, in one query, plus one
+    for the custom fields shown on cards (and one for the names of users they name, if any).
 
     Every card a board draws comes from here or `deal_card_for_user` (the same rows, built
     the same way): the first render, a refreshed column, "load more" and a moved card. Each
-    card has its stage, organization and owner, and `next_activity` (an unsaved Activity,
-    or None) with `next_activity_is_overdue`.
+    card has its stage, organization and owner, `next_activity` (an unsaved Activity, or
+    None) with `next_activity_is_overdue`, and `card_fields`: (label, value) of the custom
+    fields marked "show on board card" that have a value.
     """
-    rows = _card_rows(deals)
-    return [_as_card(deal) for deal in (rows if limit is None else rows[:limit])]
+    card_fields = _card_field_definitions()
+    rows = _card_rows(deals, card_fields)
+    cards = [_as_card(deal) for deal in (rows if limit is None else rows[:limit])]
+    for card in cards:
+        _with_card_fields(card, card_fields)
+    return cards
+
+
+def _card_field_definitions() -> list[FieldDefinition]:
+    return [d for d in definitions_for("deal") if d.show_on_card]
+
+
+def _with_card_fields(card: Deal, definitions: list[FieldDefinition]) -> None:
+    users = user_names_of(card, definitions)
+    card.card_fields = [  # type: ignore[attr-defined]
+        (label, value)
+        for label, value in rows_for(card, definitions, currency=card.currency, users=users)
+        if value != EMPTY
+    ]
 
 
 def deal_card_for_user(
@@ -259,10 +282,12 @@ def deal_card_for_user(
     With `drop` (a stage id and the id of the card to drop it after, or None), the same query
     reads where the card would land there (`with_drop_target`), for `deal_move`.
     """
-    rows = _card_rows(Deal.objects.all())
+    card_fields = _card_field_definitions()
+    rows = _card_rows(Deal.objects.all(), card_fields)
     if drop is not None:
         rows = with_drop_target(rows, stage_id=drop[0], after_id=drop[1], actor=user)
     deal = _as_card(deal_for_user(user, deal_id, write=write, deals=rows))
+    _with_card_fields(deal, card_fields)
     if drop is not None:
         deal.drop_for = drop  # type: ignore[attr-defined]
     return deal
