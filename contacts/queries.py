@@ -33,6 +33,7 @@ from contacts.access import can_change_record, contacts_visible_to, organization
 from contacts.keys import email_key, fold, organization_name_key
 from contacts.models import Contact, MergeRecord, Organization
 from crm.http import parse_int
+from customfields.queries import CustomFilter, apply_filters
 from customfields.values import shown_fields
 from pipeline.models import Deal, DealStatus
 from teams.access import people_visible_to
@@ -260,10 +261,11 @@ class ListFilters:
     owner_id: int | None = None
     sort: str = "name"
     organization_id: int | None = None  # contacts of one organization
+    custom: tuple[CustomFilter, ...] = ()  # custom fields: cf_<key>=value
 
     @property
     def is_narrowed(self) -> bool:
-        return bool(self.search or self.owner_id or self.organization_id)
+        return bool(self.search or self.owner_id or self.organization_id or self.custom)
 
     def query(self, **extra) -> dict[str, Any]:
         """The filters as URL parameters (for links to more pages and other orders)."""
@@ -272,6 +274,7 @@ class ListFilters:
             "owner": self.owner_id or "",
             "sort": self.sort if self.sort != "name" else "",
             "organization": self.organization_id or "",
+            **{custom.param: custom.value for custom in self.custom},
             **extra,
         }
         return {name: value for name, value in params.items() if value not in ("", None)}
@@ -311,6 +314,7 @@ def organization_list(user, filters: ListFilters, *, after: tuple | None = None)
     rows = organizations_visible_to(user).select_related("owner")
     if filters.owner_id:
         rows = rows.filter(owner_id=filters.owner_id)
+    rows = apply_filters(rows, list(filters.custom))
     rows = organization_search(rows, filters.search)
     return _page(rows, order, after, filters)
 
@@ -326,6 +330,7 @@ def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> L
         rows = rows.filter(owner_id=filters.owner_id)
     if filters.organization_id:
         rows = rows.filter(organization_id=filters.organization_id)
+    rows = apply_filters(rows, list(filters.custom))
     rows = contact_search(rows, filters.search)
     page = _page(rows, order, after, filters)
     page.visible_organization_ids = visible_ids(

@@ -29,7 +29,10 @@ from contacts.forms import (
 )
 from contacts.models import Contact, Organization
 from crm.http import parse_id, safe_next, toast
-from customfields.forms import custom_after, custom_update, without_custom
+from customfields.forms import CustomFilterForm, custom_after, custom_update, without_custom
+from customfields.models import FieldDefinition
+from customfields.queries import parse_filters, requested
+from customfields.values import definitions_for
 from notes.queries import subject_history
 from notes.subjects import subject_of_object
 from notes.views import history_options
@@ -61,18 +64,26 @@ def _mode(request: HtmxHttpRequest, kind: str) -> str:
     return PANEL
 
 
-def _list_filters(request: HtmxHttpRequest, sorts: dict) -> queries.ListFilters:
+def _list_filters(
+    request: HtmxHttpRequest, sorts: dict, definitions: list[FieldDefinition]
+) -> queries.ListFilters:
     sort = request.GET.get("sort", "name")
     return queries.ListFilters(
         search=_text(request.GET.get("q"), queries.SEARCH_MAX_LENGTH),
         owner_id=parse_id(request.GET.get("owner")),
         sort=sort if sort in sorts else "name",
         organization_id=parse_id(request.GET.get("organization")),
+        custom=tuple(parse_filters(request.GET, definitions)),
     )
 
 
 def _list(request: HtmxHttpRequest, *, kind: str, read, sorts: dict) -> HttpResponse:
-    filters = _list_filters(request, sorts)
+    partial = request.htmx and (
+        request.GET.get("after") or request.htmx.target == f"{kind}-results"
+    )
+    # The whole page draws a filter per custom field; a partial reads them only when asked.
+    definitions = definitions_for(kind) if not partial or requested(request.GET) else []
+    filters = _list_filters(request, sorts, definitions)
     order = sorts[filters.sort]
     after = None
     if request.GET.get("after"):
@@ -88,6 +99,9 @@ def _list(request: HtmxHttpRequest, *, kind: str, read, sorts: dict) -> HttpResp
     if request.htmx and request.htmx.target == f"{kind}-results":
         return render(request, f"{template}#results", context)
     page.owners = queries.list_owners(request.user)
+    context["custom_filters"] = CustomFilterForm(
+        request.GET, definitions=definitions, people=page.owners
+    )
     if kind == "contact" and filters.organization_id:
         context["organization"] = (
             organizations_visible_to(request.user, per_row=True)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from customfields.models import FieldDefinition, FieldType
+from customfields.queries import filterable
 from customfields.values import definitions_for, form_field, from_storage, merge, to_storage
 
 PREFIX = "cf_"
@@ -100,3 +101,32 @@ def custom_update(form: forms.BaseForm, current: dict[str, Any] | None) -> dict[
     value (merged over `current`, so archived fields keep theirs); else `{}`."""
     changes = custom_changes(form)
     return {"custom": merge(current, changes)} if changes else {}
+
+
+def filter_field(definition: FieldDefinition, *, people: list[tuple[int, str]]) -> forms.Field:
+    """A list filter for a text, choice or user field: "Any <label>" or a value. The cleaned
+    data is text, which `customfields.queries.parse_filters` checks again."""
+    field: forms.Field
+    if definition.type == FieldType.USER:
+        choices = [(str(pk), name) for pk, name in people]
+    elif definition.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+        choices = [(choice, choice) for choice in definition.choice_list]
+    else:
+        field = forms.CharField(required=False, max_length=100, label=definition.label)
+        field.widget.attrs.update(placeholder=definition.label, **{"class": "form-control"})
+        return field
+    field = forms.ChoiceField(required=False, choices=[("", f"{definition.label}: any"), *choices])
+    field.label = definition.label
+    field.widget.attrs["class"] = "form-select"
+    return field
+
+
+class CustomFilterForm(forms.Form):
+    """The custom field filters of a list, to draw (the list reads them with
+    `customfields.queries.parse_filters`)."""
+
+    def __init__(self, data, *, definitions: list[FieldDefinition], people) -> None:
+        super().__init__(data)
+        offered = [(person.pk, str(person)) for person in people]
+        for definition in filterable(definitions):
+            self.fields[PREFIX + definition.key] = filter_field(definition, people=offered)

@@ -57,12 +57,21 @@ def filterable(definitions: list[FieldDefinition]) -> list[FieldDefinition]:
     return [d for d in definitions if d.type in FILTERABLE]
 
 
-def parse_filters(data, definitions: list[FieldDefinition]) -> list[CustomFilter]:
-    """The valid `cf_<key>` filters in `data` (a QueryDict). A value that cannot match (an
-    unknown choice, a malformed user id, text too long) is left out, never trusted."""
+def requested(data, prefix: str = PARAM_PREFIX) -> bool:
+    """Whether `data` (a QueryDict) names any custom field filter (so definitions are read
+    only when needed)."""
+    return any(name.startswith(prefix) for name in data)
+
+
+def parse_filters(
+    data, definitions: list[FieldDefinition], *, prefix: str = PARAM_PREFIX
+) -> list[CustomFilter]:
+    """The valid `cf_<key>` filters in `data` (a QueryDict; `prefix` e.g. "scope_cf_" for
+    what a board sends back). A value that cannot match (an unknown choice, a malformed user
+    id, text too long) is left out, never trusted."""
     filters = []
     for definition in filterable(definitions):
-        raw = (data.get(PARAM_PREFIX + definition.key) or "").strip()
+        raw = str(data.get(prefix + definition.key) or "").strip()
         if not raw:
             continue
         value: Any

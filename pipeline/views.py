@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -10,7 +12,8 @@ from activities.queries import deal_activity_panel
 from crm.http import parse_id, parse_int, safe_next, toast
 from customfields.forms import PREFIX as CUSTOM_PREFIX
 from customfields.forms import custom_after, custom_changes
-from customfields.values import merge, shown_fields
+from customfields.queries import parse_filters, requested
+from customfields.values import definitions_for, merge, shown_fields
 from notes.queries import subject_history
 from notes.subjects import subject_of_object
 from notes.views import history_options
@@ -43,13 +46,21 @@ from pipeline.queries import (
 def deal_list(request):
     status = request.GET.get("status", "")
     search = request.GET.get("q", "").strip()
-    page = Paginator(deals_for_list(request.user, status=status, search=search), 50).get_page(
-        request.GET.get("page")
-    )
+    # cf_<key>=value narrows by a custom field (definitions read only when one is asked for).
+    definitions = definitions_for("deal") if requested(request.GET) else []
+    custom = tuple(parse_filters(request.GET, definitions))
+    deals = deals_for_list(request.user, status=status, search=search, custom=custom)
+    page = Paginator(deals, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "pipeline/deal_list.html",
-        {"page": page, "status": status, "search": search, "statuses": DealStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "search": search,
+            "statuses": DealStatus.choices,
+            "custom_query": urlencode({f.param: f.value for f in custom}),
+        },
     )
 
 
@@ -69,7 +80,13 @@ def board(request, pipeline_id: int | None = None):
         return render(request, "pipeline/board.html", {"pipelines": [], "pipeline": None})
 
     stages = list(pipeline.stages.order_by("order", "id"))
-    filter_form = BoardFilterForm(request.GET, options=board_filter_options(request.user))
+    definitions = definitions_for("deal")  # filters and cards: read once
+    filter_form = BoardFilterForm(
+        request.GET,
+        options=board_filter_options(request.user),
+        definitions=definitions,
+        viewer=request.user,
+    )
     filters = filter_form.filters()
     context = {
         "pipelines": pipelines,
@@ -77,7 +94,7 @@ def board(request, pipeline_id: int | None = None):
         "stages": stages,
         "filter_form": filter_form,
         "filters": filters,
-        "columns": board_columns(request.user, pipeline, stages, filters),
+        "columns": board_columns(request.user, pipeline, stages, filters, definitions=definitions),
     }
     if request.htmx and request.htmx.target == "board":
         return render(request, "pipeline/board.html#board", context)
@@ -94,13 +111,16 @@ def _board_stage(pipeline_id: int, stage_id: int) -> Stage:
 def board_column(request, pipeline_id: int, stage_id: int):
     """One column: whole (to refresh it live) or, with ?after=POSITION_ID, its next cards."""
     stage = _board_stage(pipeline_id, stage_id)
-    filters = BoardFilters.from_scope(request.GET)
+    definitions = definitions_for("deal")  # filters and cards: read once
+    filters = BoardFilters.from_scope(request.GET, definitions=definitions)
     after = _parse_cursor(request.GET.get("after"))
     context = {
         "pipeline": stage.pipeline,
         "filters": filters,
         "stage": stage,
-        "column": column_page(request.user, stage.pipeline, stage, filters, after=after),
+        "column": column_page(
+            request.user, stage.pipeline, stage, filters, after=after, definitions=definitions
+        ),
     }
     if after is None:
         return render(request, "pipeline/board.html#column", context)
