@@ -308,15 +308,19 @@ def _page(rows: QuerySet, order: SortOrder, after: tuple | None, filters: ListFi
     return ListPage(rows=found[:PAGE_SIZE], filters=filters, next_cursor=cursor)
 
 
-def organization_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
-    """One page of the organizations `user` may see, filtered and sorted (one query)."""
-    order = ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])
+def organization_rows(user, filters: ListFilters) -> QuerySet[Organization]:
+    """The organizations `user` may see, narrowed by the filters (unsorted)."""
     rows = organizations_visible_to(user).select_related("owner")
     if filters.owner_id:
         rows = rows.filter(owner_id=filters.owner_id)
     rows = apply_filters(rows, list(filters.custom))
-    rows = organization_search(rows, filters.search)
-    return _page(rows, order, after, filters)
+    return organization_search(rows, filters.search)
+
+
+def organization_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
+    """One page of the organizations `user` may see, filtered and sorted (one query)."""
+    order = ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])
+    return _page(organization_rows(user, filters), order, after, filters)
 
 
 def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
@@ -325,19 +329,24 @@ def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> L
     order = CONTACT_SORTS.get(filters.sort, CONTACT_SORTS["name"])
     # Organizations come in a query of their own for the page's rows: joined, they would be
     # read for every visible contact when the whole list must be sorted (owner, search).
-    rows = contacts_visible_to(user).select_related("owner").prefetch_related("organization")
-    if filters.owner_id:
-        rows = rows.filter(owner_id=filters.owner_id)
-    if filters.organization_id:
-        rows = rows.filter(organization_id=filters.organization_id)
-    rows = apply_filters(rows, list(filters.custom))
-    rows = contact_search(rows, filters.search)
+    rows = contact_rows(user, filters).prefetch_related("organization")
     page = _page(rows, order, after, filters)
     page.visible_organization_ids = visible_ids(
         organizations_visible_to(user, per_row=True),
         {contact.organization_id for contact in page.rows},
     )
     return page
+
+
+def contact_rows(user, filters: ListFilters) -> QuerySet[Contact]:
+    """The contacts `user` may see, narrowed by the filters (unsorted)."""
+    rows = contacts_visible_to(user).select_related("owner")
+    if filters.owner_id:
+        rows = rows.filter(owner_id=filters.owner_id)
+    if filters.organization_id:
+        rows = rows.filter(organization_id=filters.organization_id)
+    rows = apply_filters(rows, list(filters.custom))
+    return contact_search(rows, filters.search)
 
 
 def visible_ids(visible: QuerySet, ids: set[int]) -> set[int]:

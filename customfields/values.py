@@ -441,3 +441,16 @@ def shown_fields(
         definitions = definitions_for(kind_of(obj))
     users = user_names(user_ids_in([obj], definitions))
     return rows_for(obj, definitions, currency=money_currency(obj), users=users)
+
+
+def export_headers(definitions: Iterable[FieldDefinition]) -> list[str]:
+    """CSV header cells of the custom fields: their labels."""
+    return [definition.label for definition in definitions]
+
+
+def export_cells(
+    row: Any, definitions: Iterable[FieldDefinition], *, users: Mapping[int, str]
+) -> list[Any]:
+    """CSV cells of a row's custom fields, in the definitions' order (see `export_value`)."""
+    custom = row.custom or {}
+    return [export_value(d, custom.get(d.key), users=users) for d in definitions]
