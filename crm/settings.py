@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "imports",
     "search",
     "api",
+    "customfields",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
