@@ -49,7 +49,9 @@ INSTALLED_APPS = [
     "webhooks",
     "notes",
     "imports",
+    "search",
     "api",
+    "customfields",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "axes",
     # django-ninja: the API's interactive docs (Swagger UI) from its own static files.

@@ -92,8 +92,10 @@ def test_bad_deal_bodies(api_as, cast, body):
     assert Deal.objects.count() == 3
 
 
-def test_crlf_and_year_9999_are_stored_as_given(api_as, cast):
+def test_line_breaks_and_year_9999_are_refused_as_on_the_pages(api_as, cast):
+    """The API writes through the deal form, so it follows the same input rules (issue 8)."""
     stage = cast.pipeline.stages.first()
+    deals_before = Deal.objects.count()
     response = api_as("rep_a").post(
         "/api/v1/deals",
         {
@@ -103,8 +105,10 @@ def test_crlf_and_year_9999_are_stored_as_given(api_as, cast):
             "expected_close_date": "9999-12-31",
         },
     )
-    assert response.status_code == 201
-    assert response.json()["expected_close_date"] == "9999-12-31"
+    assert_json_error(response, 422)
+    fields = {error.get("field") for error in response.json()["errors"]}
+    assert {"title", "expected_close_date"} <= fields, response.json()
+    assert Deal.objects.count() == deals_before
 
 
 @pytest.mark.parametrize(
