@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from activities.models import Activity, Delivery, Digest, Notification, Reminder
+from crm.admin import InputRulesAdminMixin
 
 
-class ReminderInline(admin.TabularInline):
+class ReminderInline(InputRulesAdminMixin, admin.TabularInline):
     model = Reminder
     fields = ("remind_at", "recipient", "state", "attempts", "queued_at", "sent_at")
     readonly_fields = fields
@@ -16,7 +17,7 @@ class ReminderInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "type", "deal", "lead", "assignee", "due_date", "due_at", "done"]
     list_filter = ["type", "done", "due_date"]
     list_select_related = ["deal", "lead", "assignee"]
@@ -35,7 +36,7 @@ class ActivityAdmin(admin.ModelAdmin):
     inlines = [ReminderInline]
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(InputRulesAdminMixin, admin.TabularInline):
     model = Delivery
     fields = ("channel", "delivered_at")
     readonly_fields = fields
@@ -47,7 +48,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Reminders are written by the dispatcher; admin shows them for support, read-only."""
 
     list_display = ["id", "activity", "recipient", "remind_at", "state", "attempts", "sent_at"]
@@ -65,7 +66,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["text", "recipient", "created_at", "read_at"]
     list_filter = [("read_at", admin.EmptyFieldListFilter)]
     list_select_related = ["recipient"]
@@ -77,7 +78,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
+class DigestAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["recipient", "day", "state", "attempts", "queued_at", "sent_at"]
     list_filter = ["state", "day"]
     list_select_related = ["recipient"]

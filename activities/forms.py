@@ -6,6 +6,7 @@ from django.utils import timezone
 from activities.access import assignees_for
 from activities.models import Activity, ActivityType
 from activities.services import local_time_exists, wall_clock_to_utc
+from crm.dates import safe_localtime
 from crm.forms import BootstrapFormMixin
 from leads.models import Lead
 from pipeline.models import Deal
@@ -102,7 +103,7 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
             "duration": int(activity.duration.total_seconds() // 60) if activity.duration else None,
         }
         if activity.due_at is not None:
-            local = timezone.localtime(activity.due_at, tz)
+            local = safe_localtime(activity.due_at, tz)
             initial |= {"due_date": local.date(), "due_time": local.time().replace(second=0)}
         return initial
 

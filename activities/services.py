@@ -55,6 +55,8 @@ from activities.models import (
     ReminderState,
 )
 from activities.queries import DigestContent, digest_for, page_url_of
+from crm.dates import safe_localtime
+from crm.text import single_line
 from leads.models import Lead
 from leads.services import lead_activity_changed
 from pipeline.access import visible_pairs
@@ -503,7 +505,7 @@ def reminder_email_send(*, reminder_id: int, message: EmailMessage, now: datetim
 def when_text(activity: Activity, tz: ZoneInfo) -> str:
     if activity.due_at is None:
         return dateformat.format(activity.due_date, "D j M") + " (all day)"
-    return dateformat.format(timezone.localtime(activity.due_at, tz), "D j M, H:i")
+    return dateformat.format(safe_localtime(activity.due_at, tz), "D j M, H:i")
 
 
 def reminder_text(activity: Activity, *, tz: ZoneInfo) -> str:
@@ -537,7 +539,8 @@ def reminder_email(reminder: Reminder, *, text: str) -> EmailMessage:
             },
         )
     return EmailMessage(
-        subject=f"Reminder: {text}"[:200],
+        # Titles stored before forms refused line breaks must not break the header.
+        subject=single_line(f"Reminder: {text}")[:200],
         body=body,
         to=[recipient.email],
         headers={

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from contacts.models import Contact, MergeRecord, Organization
+from crm.admin import InputRulesAdminMixin
 from customfields.forms import custom_after, with_custom_fields
 
 
@@ -25,7 +26,7 @@ class CustomFieldsAdminMixin:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(CustomFieldsAdminMixin, admin.ModelAdmin):
+class OrganizationAdmin(CustomFieldsAdminMixin, InputRulesAdminMixin, admin.ModelAdmin):
     custom_kind = "organization"
     list_display = ["name", "sector", "country", "employees", "parent", "owner", "updated_at"]
     list_filter = ["sector", "country"]
@@ -35,7 +36,7 @@ class OrganizationAdmin(CustomFieldsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(CustomFieldsAdminMixin, admin.ModelAdmin):
+class ContactAdmin(CustomFieldsAdminMixin, InputRulesAdminMixin, admin.ModelAdmin):
     custom_kind = "contact"
     list_display = ["__str__", "organization", "job_title", "email", "phone", "owner"]
     list_select_related = ["organization", "owner"]
@@ -44,7 +45,7 @@ class ContactAdmin(CustomFieldsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MergeRecord)
-class MergeRecordAdmin(admin.ModelAdmin):
+class MergeRecordAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Merges are history: read them here, make them from a record's page."""
 
     list_display = ["merged_at", "kind", "removed_label", "organization", "contact", "merged_by"]

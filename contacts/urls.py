@@ -10,17 +10,17 @@ urlpatterns = [
     path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/search/", views.organization_search, name="organization-search"),
     path(
-        "organizations/<int:organization_id>/",
+        "organizations/<id:organization_id>/",
         views.organization_detail,
         name="organization-detail",
     ),
     path(
-        "organizations/<int:organization_id>/edit/",
+        "organizations/<id:organization_id>/edit/",
         views.organization_edit,
         name="organization-edit",
     ),
     path(
-        "organizations/<int:organization_id>/merge/",
+        "organizations/<id:organization_id>/merge/",
         views.organization_merge,
         name="organization-merge",
     ),
@@ -28,7 +28,7 @@ urlpatterns = [
     path("contacts/export.csv", views.contact_export, name="contact-export"),
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/search/", views.contact_search, name="contact-search"),
-    path("contacts/<int:contact_id>/", views.contact_detail, name="contact-detail"),
-    path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact-edit"),
-    path("contacts/<int:contact_id>/merge/", views.contact_merge, name="contact-merge"),
+    path("contacts/<id:contact_id>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<id:contact_id>/edit/", views.contact_edit, name="contact-edit"),
+    path("contacts/<id:contact_id>/merge/", views.contact_merge, name="contact-merge"),
 ]

@@ -49,7 +49,8 @@ def parse_ids(values) -> tuple[int, ...]:
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The `next` URL of the request when it stays on this site, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # Only a path on this site: `redirect()` would take a bare word for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

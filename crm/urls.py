@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
 
+import crm.converters  # noqa: F401  (registers <id:...> before the apps' URLs load)
 from teams.forms import StyledPasswordChangeForm
 from teams.views import profile
 
@@ -39,6 +40,8 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("notes.urls")),
     path("", include("imports.urls")),
+    path("", include("api.urls")),
     path("reports/", include("reporting.urls")),
+    path("search/", include("search.urls")),
     path("admin/", admin.site.urls),
 ]

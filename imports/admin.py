@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from crm.admin import InputRulesAdminMixin
 from imports.models import ImportJob
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Imports are made and read on /imports/; here they are only looked up for support."""
 
     list_display = [

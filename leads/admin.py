@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from crm.admin import InputRulesAdminMixin
 from leads import services
 from leads.models import Lead, LeadLabel, LeadSource
 
 
 @admin.register(LeadSource)
-class LeadSourceAdmin(admin.ModelAdmin):
+class LeadSourceAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "weight", "is_active"]
     list_editable = ["weight", "is_active"]
     search_fields = ["name"]
@@ -19,7 +20,7 @@ class LeadSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadLabel)
-class LeadLabelAdmin(admin.ModelAdmin):
+class LeadLabelAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "badge", "colour"]
     list_editable = ["colour"]
     search_fields = ["name"]
@@ -30,7 +31,7 @@ class LeadLabelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "organization",

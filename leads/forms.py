@@ -3,7 +3,7 @@ from typing import cast
 from django import forms
 
 from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
-from crm.forms import BootstrapFormMixin
+from crm.forms import BootstrapFormMixin, InputRulesMixin
 from leads.models import Lead, LeadLabel, LeadSource, LeadStatus
 from leads.queries import STATUS_CHOICES, InboxOptions, LeadFilters
 from pipeline.models import Pipeline
@@ -130,7 +130,7 @@ class LeadForm(BootstrapFormMixin, forms.ModelForm):
         return data
 
 
-class QualifyForm(forms.Form):
+class QualifyForm(InputRulesMixin, forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     pipeline = forms.ModelChoiceField(
         queryset=Pipeline.objects.order_by("name"),

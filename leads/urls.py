@@ -7,8 +7,8 @@ app_name = "leads"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("new/", views.lead_create, name="lead-create"),
-    path("<int:lead_id>/", views.lead_detail, name="lead-detail"),
-    path("<int:lead_id>/edit/", views.lead_edit, name="lead-edit"),
-    path("<int:lead_id>/qualify/", views.lead_qualify, name="lead-qualify"),
-    path("<int:lead_id>/disqualify/", views.lead_disqualify, name="lead-disqualify"),
+    path("<id:lead_id>/", views.lead_detail, name="lead-detail"),
+    path("<id:lead_id>/edit/", views.lead_edit, name="lead-edit"),
+    path("<id:lead_id>/qualify/", views.lead_qualify, name="lead-qualify"),
+    path("<id:lead_id>/disqualify/", views.lead_disqualify, name="lead-disqualify"),
 ]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from crm.admin import InputRulesAdminMixin
 from notes.models import Attachment, Note
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "deal", "organization", "contact", "author", "created_at"]
     list_select_related = ["deal", "organization", "contact", "author"]
     raw_id_fields = ["deal", "organization", "contact", "author"]
@@ -14,7 +15,7 @@ class NoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Files are added and deleted on their subject's page (checked and streamed there)."""
 
     list_display = ["original_name", "content_type", "size", "deal", "uploaded_by", "created_at"]

@@ -21,16 +21,16 @@ class SubjectTypeConverter:
 register_converter(SubjectTypeConverter, "subject")
 
 urlpatterns = [
-    path("<subject:subject_type>/<int:subject_id>/history/", views.history, name="history"),
-    path("<subject:subject_type>/<int:subject_id>/notes/", views.note_create, name="note-create"),
+    path("<subject:subject_type>/<id:subject_id>/history/", views.history, name="history"),
+    path("<subject:subject_type>/<id:subject_id>/notes/", views.note_create, name="note-create"),
     path(
-        "<subject:subject_type>/<int:subject_id>/files/",
+        "<subject:subject_type>/<id:subject_id>/files/",
         views.attachment_upload,
         name="attachment-upload",
     ),
-    path("notes/<int:note_id>/", views.note_detail, name="note-detail"),
-    path("notes/<int:note_id>/edit/", views.note_edit, name="note-edit"),
-    path("notes/<int:note_id>/delete/", views.note_delete, name="note-delete"),
-    path("files/<int:attachment_id>/", views.attachment_download, name="attachment-download"),
-    path("files/<int:attachment_id>/delete/", views.attachment_delete, name="attachment-delete"),
+    path("notes/<id:note_id>/", views.note_detail, name="note-detail"),
+    path("notes/<id:note_id>/edit/", views.note_edit, name="note-edit"),
+    path("notes/<id:note_id>/delete/", views.note_delete, name="note-delete"),
+    path("files/<id:attachment_id>/", views.attachment_download, name="attachment-download"),
+    path("files/<id:attachment_id>/delete/", views.attachment_delete, name="attachment-delete"),
 ]

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
+from crm.admin import InputRulesAdminMixin
 from customfields.forms import PREFIX as CUSTOM_PREFIX
 from customfields.forms import custom_changes, with_custom_fields
 from customfields.values import merge
@@ -22,7 +23,7 @@ CONFLICT = (
 )
 
 
-class StageInline(admin.TabularInline):
+class StageInline(InputRulesAdminMixin, admin.TabularInline):
     model = Stage
     fields = ["order", "name", "win_probability", "rotting_days"]
     extra = 0
@@ -30,14 +31,14 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Pipeline)
-class PipelineAdmin(admin.ModelAdmin):
+class PipelineAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     inlines = [StageInline]
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "pipeline", "order", "win_probability", "rotting_days"]
     list_editable = ["order", "win_probability", "rotting_days"]
     list_filter = ["pipeline"]
@@ -47,7 +48,7 @@ class StageAdmin(admin.ModelAdmin):
 
 
 @admin.register(LostReason)
-class LostReasonAdmin(admin.ModelAdmin):
+class LostReasonAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """The reasons the mark-lost form offers. A reason deals already have cannot be deleted:
     make it inactive and it is no longer offered, while reports keep counting it."""
 
@@ -59,13 +60,13 @@ class LostReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "series", "list_price", "currency"]
     list_filter = ["series"]
     search_fields = ["name"]
 
 
-class DealStageChangeInline(admin.TabularInline):
+class DealStageChangeInline(InputRulesAdminMixin, admin.TabularInline):
     model = DealStageChange
     fields = ("changed_at", "from_stage", "from_status", "to_stage", "to_status", "changed_by")
     readonly_fields = fields
@@ -115,7 +116,7 @@ class DealAdminForm(forms.ModelForm):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin):
+class DealAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     form = DealAdminForm
     list_display = [
         "title",
@@ -197,7 +198,7 @@ class DealAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealStageChange)
-class DealStageChangeAdmin(admin.ModelAdmin):
+class DealStageChangeAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = [
         "deal",
         "from_stage",
@@ -216,7 +217,7 @@ class DealStageChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealFieldChange)
-class DealFieldChangeAdmin(admin.ModelAdmin):
+class DealFieldChangeAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """The record of deals' changed details: read only, written by the deal services."""
 
     list_display = ["deal", "field", "old_value", "new_value", "changed_by", "changed_at"]

@@ -1,7 +1,7 @@
 from django import forms
 
 from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
-from crm.forms import BootstrapFormMixin
+from crm.forms import BootstrapFormMixin, InputRulesMixin
 from customfields.forms import PREFIX as CUSTOM_PREFIX
 from customfields.forms import add_custom_fields, filter_field
 from customfields.models import FieldDefinition
@@ -73,13 +73,13 @@ class BoardFilterForm(BootstrapFormMixin, forms.Form):
         return any(self.data.get(name) for name in self.fields)
 
 
-class DealMoveForm(forms.Form):
+class DealMoveForm(InputRulesMixin, forms.Form):
     stage = forms.IntegerField()
     after = forms.IntegerField(required=False)
     version = forms.IntegerField(min_value=1)
 
 
-class DealVersionForm(forms.Form):
+class DealVersionForm(InputRulesMixin, forms.Form):
     version = forms.IntegerField(min_value=1)
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
+from crm.dates import DAY_RANGE_MESSAGE, in_supported_range
+from crm.text import single_line
 from pipeline import services
 from pipeline.models import (
     Deal,
@@ -115,12 +117,18 @@ def read_rows(directory: Path, name: str) -> list[tuple[int, dict[str, str]]]:
         if missing:
             raise ImportFailed(f"{name} lacks the column(s) {', '.join(missing)}.")
         return [
-            (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
+            # Every column is a name, a code, a number or a date: one line each (a line break
+            # in a title would reach e-mail subjects).
+            (reader.line_num, {k: single_line(v or "") for k, v in row.items() if k})
+            for row in reader
         ]
 
 
 def parse_date(value: str) -> date:
-    return date.fromisoformat(value)
+    day = date.fromisoformat(value)
+    if not in_supported_range(day):
+        raise ValueError(f"{value}: {DAY_RANGE_MESSAGE}")
+    return day
 
 
 def parse_decimal(value: str) -> Decimal:

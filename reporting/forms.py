@@ -6,14 +6,13 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils.http import urlencode
 
+from crm.dates import DAY_RANGE_MESSAGE, in_supported_range
 from crm.forms import BootstrapFormMixin
 from pipeline.models import Pipeline
 from reporting.periods import (
-    DAY_RANGE_MESSAGE,
     DEFAULT_PRESET,
     Period,
     Preset,
-    in_supported_range,
     local_today,
     preset_period,
 )
@@ -105,6 +104,8 @@ class ReportFilterForm(BootstrapFormMixin, forms.Form):
         preset = data.get("period") or DEFAULT_PRESET
         start, end = data.get("start"), data.get("end")
         if preset == Preset.CUSTOM:
+            if self.has_error("start") or self.has_error("end"):
+                return data  # e.g. a day out of range: the field says so
             if not start or not end:
                 raise forms.ValidationError("Give both a start and an end date.")
             if not in_supported_range(start, end):

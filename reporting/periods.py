@@ -26,19 +26,8 @@ class Preset(models.TextChoices):
 
 
 DEFAULT_PRESET = Preset.THIS_QUARTER
-# Dates people may ask for. A period, the one of the same length before it and their instants
-# in any time zone (UTC-12 to UTC+14) then stay far inside what `datetime` and the databases
-# hold: year 1 or 9999 would overflow on the way to UTC or to the previous period.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2200, 12, 31)
-DAY_RANGE_MESSAGE = "Choose dates from 1 January 1900 to 31 December 2200."
 # Charts show one bar per month; longer periods fall back to quarters, then years.
 MAX_CHART_BARS = 24
-
-
-def in_supported_range(*days: date) -> bool:
-    """Whether every day lies between FIRST_DAY and LAST_DAY."""
-    return all(FIRST_DAY <= day <= LAST_DAY for day in days)
 
 
 def add_months(day: date, months: int) -> date:

@@ -3,11 +3,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from crm.admin import InputRulesAdminMixin
 from teams.models import PeriodKind, Quota, Team, Territory, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(InputRulesAdminMixin, BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "team", "time_zone", "is_active"]
     list_filter = ["role", "team", "team__territory", "is_active", "is_staff"]
     list_select_related = ["team"]
@@ -23,7 +24,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(admin.ModelAdmin):
+class TerritoryAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "parent"]
     list_select_related = ["parent"]
     search_fields = ["name"]
@@ -70,7 +71,7 @@ def period_label(kind: str, start) -> str:
 
 
 @admin.register(Quota)
-class QuotaAdmin(admin.ModelAdmin):
+class QuotaAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["owner_name", "team", "period_label", "period_start", "period_end", "amount"]
     list_display_links = ["owner_name"]
     list_editable = ["amount"]
@@ -112,7 +113,7 @@ class QuotaInlineFormSet(BaseInlineFormSet):
             seen.add(key)
 
 
-class QuotaInline(admin.TabularInline):
+class QuotaInline(InputRulesAdminMixin, admin.TabularInline):
     model = Quota
     formset = QuotaInlineFormSet
     fields = ["rep", "period", "period_start", "period_end", "amount"]
@@ -132,7 +133,7 @@ class QuotaInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "territory", "manager"]
     list_filter = ["territory"]
     list_select_related = ["territory", "manager"]

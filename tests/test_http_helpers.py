@@ -57,6 +57,9 @@ def test_invalid_ids_in_a_list_are_dropped():
         ("https://evil.example/", "/fallback/"),
         ("//evil.example/", "/fallback/"),
         ("", "/fallback/"),
+        # A bare word would be taken for a URL name by `redirect()`.
+        ("2201-01-01", "/fallback/"),
+        ("deals", "/fallback/"),
     ],
 )
 def test_next_stays_on_this_site(target, expected):

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from crm.admin import InputRulesAdminMixin
 from webhooks.models import OutboxEvent, Webhook, WebhookDelivery
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Webhooks are registered by their owners in the app, where admins also see, disable and
     enable everyone's; here they are read for support. The secret is never shown (only its
     owner saw it, once)."""
@@ -39,7 +40,7 @@ class WebhookAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Written by the dispatcher and the delivery tasks; admin only reads them."""
 
     def has_add_permission(self, request) -> bool:

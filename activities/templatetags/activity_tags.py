@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
 from django.urls import reverse
@@ -6,6 +6,7 @@ from django.utils import dateformat, timezone
 
 from activities.models import Activity
 from activities.queries import page_url_of, unread_notification_count
+from crm.dates import safe_localtime
 
 register = template.Library()
 
@@ -47,7 +48,7 @@ def due_label(activity: Activity) -> str:
     if activity.due_at is None:
         day, time = activity.due_date, None
     else:
-        local = timezone.localtime(activity.due_at)
+        local = safe_localtime(activity.due_at)
         day, time = local.date(), local
     if day == today:
         label = "Today"
@@ -58,6 +59,13 @@ def due_label(activity: Activity) -> str:
     else:
         label = dateformat.format(day, "D j M" if day.year == today.year else "D j M Y")
     return f"{label}, {dateformat.format(time, 'H:i')}" if time else f"{label} (all day)"
+
+
+@register.filter
+def local(value: datetime | None) -> datetime | None:
+    """`value` in the active time zone; an instant at the ends of what `datetime` holds (an
+    activity stored due in year 9999) is shown just inside them instead of overflowing."""
+    return safe_localtime(value) if value is not None else None
 
 
 @register.filter

@@ -12,8 +12,9 @@ from datetime import date
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.dates import DAY_RANGE_MESSAGE, in_supported_range
 from reporting.exports import command_csv, command_json
-from reporting.periods import DAY_RANGE_MESSAGE, Period, in_supported_range
+from reporting.periods import Period
 from reporting.queries import Dimension, breakdown, report_scope
 from teams.models import User
 
