@@ -44,7 +44,8 @@ def cell_parser(definition: FieldDefinition) -> Callable[[str], Any]:
             if "valid choice" in " ".join(error.messages):
                 choices = ", ".join(definition.choice_list)
                 raise CellRefused(f"is not one of the choices ({choices})") from None
-            raise CellRefused(" ".join(error.messages).rstrip(".").lower()) from None
+            message = " ".join(error.messages).rstrip(".")
+            raise CellRefused(message[:1].lower() + message[1:]) from None
         return to_storage(definition, cleaned)
 
     return parse

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from contacts.models import Contact, Organization
+from crm.text import SINGLE_LINE_MESSAGE
 from customfields.values import clean_values, merge, values_for_api
 from pipeline.models import Deal
 
@@ -50,7 +51,7 @@ def test_clean_values_accepts_json_values_of_every_type(cast, deal_fields):
             "renewal": "2027-03-31",
             "regions": ["APAC", "EU"],
             "champion": cast.rep_a.pk,
-            "po_number": "PO\n42",
+            "po_number": " PO 42 ",
         },
         partial=False,
         user=cast.rep_a,
@@ -84,7 +85,10 @@ def test_clean_values_accepts_json_values_of_every_type(cast, deal_fields):
         ({"budget": True}, {"budget": "Enter a number."}),
         ({"budget": "NaN"}, {"budget": "Enter a number."}),
         ({"budget": "1.001"}, {"budget": "Ensure that there are no more than 2 decimal places."}),
-        ({"renewal": "9999-01-01"}, {"renewal": "Enter a date between 1900 and 2200."}),
+        (
+            {"renewal": "9999-01-01"},
+            {"renewal": "Choose dates from 1 January 1900 to 31 December 2200."},
+        ),
         ({"renewal": "yesterday"}, {"renewal": "Enter a valid date."}),
         ({"regions": "EU"}, {"regions": "Enter a list of values."}),
         (
@@ -108,6 +112,10 @@ def test_clean_values_accepts_json_values_of_every_type(cast, deal_fields):
         (
             {"po_number": "x" * 501},
             {"po_number": "Ensure this value has at most 500 characters (it has 501)."},
+        ),
+        (
+            {"po_number": "PO\n42"},
+            {"po_number": SINGLE_LINE_MESSAGE},
         ),
         ({"nope": 1}, {"nope": "Unknown field."}),
     ],

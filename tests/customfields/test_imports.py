@@ -55,7 +55,7 @@ def test_bad_cells_reject_their_row_with_a_reason(cast, org_fields):
     assert errors_of(job) == [
         (2, "segment", "is not one of the choices (SMB, Enterprise)"),
         (3, "credit limit", "enter a number"),
-        (4, "renewal date", "enter a date between 1900 and 2200"),
+        (4, "renewal date", "choose dates from 1 January 1900 to 31 December 2200"),
     ]
 
 
