@@ -52,3 +52,31 @@ def test_admin_defines_a_field_a_rep_fills_it_and_sees_it_on_the_card(new_page, 
     phone.goto(f"/deals/{Deal.objects.get(title='Custom deal').pk}/")
     expect(phone.locator("[data-custom-field]")).to_have_text("Gold")
     screenshot(phone, "custom-fields-deal-phone")
+
+
+def test_the_organization_list_filters_by_a_custom_field_on_a_phone(new_page, cast):
+    from customfields.models import FieldDefinition
+    from tests.factories import make_organization
+
+    FieldDefinition.objects.create(
+        kind="organization",
+        key="segment",
+        label="Segment",
+        type="choice",
+        choices="SMB\nEnterprise",
+    )
+    big = make_organization(name="Big Corp", owner=cast.rep_a)
+    big.custom = {"segment": "Enterprise"}
+    big.save()
+    make_organization(name="Small Shop", owner=cast.rep_a)
+    for width in (1280, 390):
+        page = new_page(cast.rep_a, width=width, height=844)
+        page.goto("/organizations/")
+        page.locator("#filter-cf_segment").select_option("Enterprise")
+        expect(page.locator("#organization-results")).not_to_contain_text("Small Shop")
+        expect(page.locator("#organization-results")).to_contain_text("Big Corp")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"custom-fields-organizations-{width}")
+        page.get_by_role("link", name="Big Corp").click()
+        expect(page.locator("[data-custom-field]")).to_have_text("Enterprise")
+        screenshot(page, f"custom-fields-organization-{width}")
