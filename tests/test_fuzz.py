@@ -11,11 +11,11 @@ repeated parameters, markup and SQL) as query parameters and POST bodies, form-e
 """
 
 import importlib
-import os
-import traceback
 import itertools
 import json
+import os
 import re
+import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -32,6 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.converters import IntConverter
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
+from django.views.generic import RedirectView
 
 from activities.models import Notification
 from contacts.models import Contact, Organization
@@ -70,7 +71,7 @@ BASE_BAD = [
     "²",
     "١٢",
     "٣",
-    "１２",
+    "\uff11\uff12",  # full-width 12
     "Ⅻ",
     "1,2",
     "1;2",
@@ -251,11 +252,9 @@ def form_field_names() -> set[str]:
             importlib.import_module(f"{config.name}.forms")
     names: set[str] = set()
     for form in all_subclasses(forms.BaseForm):
-        if form.__module__.split(".")[0] in {c.name for c in apps.get_app_configs()} and getattr(
-            form, "base_fields", None
-        ):
-            if Path(importlib.import_module(form.__module__).__file__ or "").is_relative_to(ROOT):
-                names.update(form.base_fields)
+        module = importlib.import_module(form.__module__)
+        if Path(module.__file__ or "/").is_relative_to(ROOT) and hasattr(form, "base_fields"):
+            names.update(form.base_fields)
     return names
 
 
@@ -272,6 +271,23 @@ class Route:
     @property
     def is_admin(self) -> bool:
         return self.route.startswith("admin/")
+
+    @property
+    def is_light(self) -> bool:
+        """An admin page that reads no input beyond its path (history, delete confirmation,
+        the old change URL's redirect): a plain request and a bad id are enough."""
+        name = self.pattern.name or ""
+        redirect = getattr(self.pattern.callback, "view_class", None) is RedirectView
+        return self.is_admin and (name.endswith(("_history", "_delete")) or redirect)
+
+    @property
+    def is_ours(self) -> bool:
+        """Not an admin page of a third-party app (axes, auth's groups): their code is not
+        ours to fix."""
+        model_admin = getattr(self.pattern.callback, "model_admin", None)
+        if model_admin is None:
+            return True
+        return Path(apps.get_app_config(model_admin.opts.app_label).path).is_relative_to(ROOT)
 
     @property
     def params(self) -> list[str]:
@@ -479,6 +495,11 @@ class Run:
     ):
         headers = {"HX-Request": "true"} if htmx else {}
         self.requests += 1
+        return self._send(
+            method, path, data=data, raw=raw, json_body=json_body, headers=headers, note=note
+        )
+
+    def _send(self, method, path, *, data, raw, json_body, headers, note):
         try:
             with transaction.atomic():
                 if raw is not None and method == "get":
@@ -521,10 +542,11 @@ def bad_values(seed: int):
     return itertools.cycle(BAD[start:] + BAD[:start])
 
 
-def fuzz(run: Run, path: str, names: list[str], *, seed: int, admin: bool) -> None:
+def fuzz(run: Run, path: str, names: list[str], *, seed: int, admin: bool, light: bool) -> None:
     api = path.startswith("/api/")
     values = bad_values(seed)
-    rounds = 1 if admin else 2
+    # Django admin's pages are many and alike: fewer rounds there.
+    rounds = 1 if light else 2
     # Query parameters: all names at once, each with another bad value.
     for n in range(rounds):
         run.send(
@@ -535,7 +557,7 @@ def fuzz(run: Run, path: str, names: list[str], *, seed: int, admin: bool) -> No
             note="(bad query)",
         )
     # Raw queries: broken UTF-8 and arrays.
-    for raw in RAW_QUERIES[: 2 if admin else 4]:
+    for raw in RAW_QUERIES[: 2 if light else 4]:
         name = names[seed % len(names)] if names else "q"
         run.send("get", path, raw=raw.format(name=name), note=f"(raw {raw})")
     # Repeated parameters.
@@ -547,7 +569,7 @@ def fuzz(run: Run, path: str, names: list[str], *, seed: int, admin: bool) -> No
     )
     # POST: the page's own form with one field at a time made bad, then everything bad.
     baseline = run.baselines.get(path, {})
-    for index, name in enumerate(baseline if not admin else list(baseline)[:25]):
+    for index, name in enumerate(baseline if not admin else list(baseline)[seed % 3 :: 3][:8]):
         data = dict(baseline)
         data[name] = BAD[(seed + index * 11) % len(BAD)]
         run.send("post", path, data=data, htmx=index % 2 == 1, note=f"({name}={data[name][:40]!r})")
@@ -607,6 +629,7 @@ def test_no_url_answers_bad_input_with_a_server_error(client, world, viewer, set
     routes = all_routes()
     if viewer != "admin":
         routes = [route for route in routes if not route.is_admin]
+    routes = [route for route in routes if route.is_ours]
     targets: list[tuple[Route, str]] = []
     for route in routes:
         if route.is_admin:
@@ -620,10 +643,10 @@ def test_no_url_answers_bad_input_with_a_server_error(client, world, viewer, set
             continue
         targets.append((route, path))
         # Ids that name nothing, or too much.
-        for name, converter in route.converters.items():
+        for name in route.converters:
             if route.is_admin and name != "object_id":
                 continue
-            for bad in ("0", "999999999", str(2**63), HUGE):
+            for bad in (HUGE,) if route.is_admin else ("0", "999999999", str(2**63), HUGE):
                 bad_path = fill(route, {**values, name: bad})
                 if bad_path is not None:
                     run.send("get", bad_path, note=f"({name}={bad})")
@@ -631,19 +654,25 @@ def test_no_url_answers_bad_input_with_a_server_error(client, world, viewer, set
     # First the pages as they are, to learn their forms.
     for _route, path in targets:
         harvest(run, run.send("get", path, note="(plain)"), path)
-        if not _route.is_admin:
+        if viewer != "admin":
             harvest(run, run.send("get", path, htmx=True, note="(plain, htmx)"), path)
 
     names = sorted(set(names_from_code) | run.page_names)
     for seed, (route, path) in enumerate(targets):
+        if route.is_light:
+            continue
         fuzz(
             run,
             path,
             names if not route.is_admin else sorted(run.page_names)[:60],
             seed=seed,
             admin=route.is_admin,
+            # The admin's pass over the app's URLs is lighter: the rep's covers them fully.
+            light=route.is_admin or viewer == "admin",
         )
 
+    if os.environ.get("FUZZ_STATS"):
+        print(f"\n{viewer}: {run.requests} requests, {len(targets)} URLs")
     assert run.failures == [], (
         f"{len(run.failures)} of {run.requests} requests failed:\n" + "\n".join(run.failures[:60])
     )
