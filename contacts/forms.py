@@ -18,6 +18,7 @@ from contacts.queries import (
 )
 from crm.forms import BootstrapFormMixin
 from crm.http import parse_id
+from customfields.forms import add_custom_fields
 from teams.models import User
 
 # Typeahead fields -------------------------------------------------------------------------
@@ -275,6 +276,7 @@ class OrganizationForm(OwnerFieldMixin, BootstrapFormMixin, forms.ModelForm):
         self.fields["name"].widget.attrs["autocomplete"] = "organization"
         if self.instance.pk:
             del self.fields["allow_duplicate"]
+        add_custom_fields(self, kind="organization", user=user, custom=self.instance.custom)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -317,6 +319,7 @@ class ContactForm(OwnerFieldMixin, BootstrapFormMixin, forms.ModelForm):
             lookup(self, "organization").remember(self.instance.organization)
             del self.fields["allow_duplicate"]
         self.fields["email"].widget.attrs["autocomplete"] = "email"
+        add_custom_fields(self, kind="contact", user=user, custom=self.instance.custom)
 
     def clean_first_name(self) -> str:
         return self._required_text("first_name")

@@ -63,6 +63,8 @@ class Organization(models.Model):
     )
     # The name folded for the duplicate check, search and sorting (contacts.keys).
     name_key = DerivedKeyField(derive=organization_key_of)
+    # Custom field values (see customfields.values); GIN-indexed on PostgreSQL (migration).
+    custom = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +103,8 @@ class Contact(models.Model):
     email_key = DerivedKeyField(derive=contact_email_key_of)
     full_name_key = DerivedKeyField(derive=contact_full_name_key_of)
     sort_name_key = DerivedKeyField(derive=contact_sort_name_key_of)
+    # Custom field values (see customfields.values); GIN-indexed on PostgreSQL (migration).
+    custom = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

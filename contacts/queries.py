@@ -33,6 +33,8 @@ from contacts.access import can_change_record, contacts_visible_to, organization
 from contacts.keys import email_key, fold, organization_name_key
 from contacts.models import Contact, MergeRecord, Organization
 from crm.http import parse_int
+from customfields.queries import CustomFilter, apply_filters
+from customfields.values import shown_fields
 from pipeline.models import Deal, DealStatus
 from teams.access import people_visible_to
 from teams.models import User
@@ -259,10 +261,11 @@ class ListFilters:
     owner_id: int | None = None
     sort: str = "name"
     organization_id: int | None = None  # contacts of one organization
+    custom: tuple[CustomFilter, ...] = ()  # custom fields: cf_<key>=value
 
     @property
     def is_narrowed(self) -> bool:
-        return bool(self.search or self.owner_id or self.organization_id)
+        return bool(self.search or self.owner_id or self.organization_id or self.custom)
 
     def query(self, **extra) -> dict[str, Any]:
         """The filters as URL parameters (for links to more pages and other orders)."""
@@ -271,6 +274,7 @@ class ListFilters:
             "owner": self.owner_id or "",
             "sort": self.sort if self.sort != "name" else "",
             "organization": self.organization_id or "",
+            **{custom.param: custom.value for custom in self.custom},
             **extra,
         }
         return {name: value for name, value in params.items() if value not in ("", None)}
@@ -304,14 +308,19 @@ def _page(rows: QuerySet, order: SortOrder, after: tuple | None, filters: ListFi
     return ListPage(rows=found[:PAGE_SIZE], filters=filters, next_cursor=cursor)
 
 
-def organization_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
-    """One page of the organizations `user` may see, filtered and sorted (one query)."""
-    order = ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])
+def organization_rows(user, filters: ListFilters) -> QuerySet[Organization]:
+    """The organizations `user` may see, narrowed by the filters (unsorted)."""
     rows = organizations_visible_to(user).select_related("owner")
     if filters.owner_id:
         rows = rows.filter(owner_id=filters.owner_id)
-    rows = organization_search(rows, filters.search)
-    return _page(rows, order, after, filters)
+    rows = apply_filters(rows, list(filters.custom))
+    return organization_search(rows, filters.search)
+
+
+def organization_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
+    """One page of the organizations `user` may see, filtered and sorted (one query)."""
+    order = ORGANIZATION_SORTS.get(filters.sort, ORGANIZATION_SORTS["name"])
+    return _page(organization_rows(user, filters), order, after, filters)
 
 
 def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> ListPage:
@@ -320,18 +329,24 @@ def contact_list(user, filters: ListFilters, *, after: tuple | None = None) -> L
     order = CONTACT_SORTS.get(filters.sort, CONTACT_SORTS["name"])
     # Organizations come in a query of their own for the page's rows: joined, they would be
     # read for every visible contact when the whole list must be sorted (owner, search).
-    rows = contacts_visible_to(user).select_related("owner").prefetch_related("organization")
-    if filters.owner_id:
-        rows = rows.filter(owner_id=filters.owner_id)
-    if filters.organization_id:
-        rows = rows.filter(organization_id=filters.organization_id)
-    rows = contact_search(rows, filters.search)
+    rows = contact_rows(user, filters).prefetch_related("organization")
     page = _page(rows, order, after, filters)
     page.visible_organization_ids = visible_ids(
         organizations_visible_to(user, per_row=True),
         {contact.organization_id for contact in page.rows},
     )
     return page
+
+
+def contact_rows(user, filters: ListFilters) -> QuerySet[Contact]:
+    """The contacts `user` may see, narrowed by the filters (unsorted)."""
+    rows = contacts_visible_to(user).select_related("owner")
+    if filters.owner_id:
+        rows = rows.filter(owner_id=filters.owner_id)
+    if filters.organization_id:
+        rows = rows.filter(organization_id=filters.organization_id)
+    rows = apply_filters(rows, list(filters.custom))
+    return contact_search(rows, filters.search)
 
 
 def visible_ids(visible: QuerySet, ids: set[int]) -> set[int]:
@@ -422,6 +437,7 @@ class OrganizationDetail:
     more_contacts: bool
     subsidiaries: list[Organization]
     history: list[MergeRecord]
+    custom_fields: list[tuple[str, str]]
 
 
 def organization_detail(organization: Organization, *, user) -> OrganizationDetail:
@@ -456,6 +472,7 @@ def organization_detail(organization: Organization, *, user) -> OrganizationDeta
             ]
         ),
         history=merge_history(organization.merges.all()),
+        custom_fields=shown_fields(organization),
     )
 
 
@@ -467,6 +484,7 @@ class ContactDetail:
     deal_groups: list[DealGroup]
     activities: ActivitySummary
     history: list[MergeRecord]
+    custom_fields: list[tuple[str, str]]
 
 
 def contact_detail(contact: Contact, *, user) -> ContactDetail:
@@ -484,6 +502,7 @@ def contact_detail(contact: Contact, *, user) -> ContactDetail:
         deal_groups=deal_groups(deals),
         activities=deal_activities(deals),
         history=merge_history(contact.merges.all()),
+        custom_fields=shown_fields(contact),
     )
 
 

@@ -41,8 +41,10 @@ def organization_create(
     annual_revenue: Decimal | None = None,
     parent: Organization | None = None,
     owner=None,
+    custom: dict[str, Any] | None = None,
 ) -> Organization:
-    """Add an organization; whoever creates it owns it unless an owner is given."""
+    """Add an organization; whoever creates it owns it unless an owner is given. `custom`:
+    its custom field values as stored (`customfields.values`)."""
     return Organization.objects.create(
         name=name.strip(),
         sector=sector,
@@ -52,6 +54,7 @@ def organization_create(
         annual_revenue=annual_revenue,
         parent=parent,
         owner=owner or actor,
+        custom=custom or {},
     )
 
 
@@ -79,8 +82,10 @@ def contact_create(
     email: str = "",
     phone: str = "",
     owner=None,
+    custom: dict[str, Any] | None = None,
 ) -> Contact:
-    """Add a contact at `organization`; whoever creates it owns it unless an owner is given."""
+    """Add a contact at `organization`; whoever creates it owns it unless an owner is given.
+    `custom`: its custom field values as stored (`customfields.values`)."""
     contact = Contact.objects.create(
         organization=organization,
         first_name=first_name.strip(),
@@ -89,6 +94,7 @@ def contact_create(
         email=email.strip(),
         phone=phone.strip(),
         owner=owner or actor,
+        custom=custom or {},
     )
     webhook_services.event_record(name=WebhookEvent.CONTACT_CREATED, obj=contact, actor=actor)
     return contact
@@ -190,12 +196,17 @@ def _snapshot(record: models.Model) -> dict[str, Any]:
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
 
 
-def _fill_blanks(*, keep: models.Model, remove: models.Model) -> list[str]:
+def _fill_blanks(*, keep: Any, remove: Any) -> list[str]:
     """Copy `remove`'s values into the blank fields of `keep`; the names of those filled."""
     filled = merge_fills(keep, remove)
     for field in keep._meta.concrete_fields:
         if field.name in filled:
             setattr(keep, field.attname, getattr(remove, field.attname))
+    # Custom fields too, one by one: the removed record's values fill those `keep` lacks.
+    missing = {k: v for k, v in (remove.custom or {}).items() if k not in (keep.custom or {})}
+    if missing:
+        keep.custom = {**(keep.custom or {}), **missing}
+        filled += [f"custom.{key}" for key in sorted(missing)]
     return filled
 
 

@@ -6,6 +6,7 @@ app_name = "contacts"
 
 urlpatterns = [
     path("organizations/", views.organization_list, name="organization-list"),
+    path("organizations/export.csv", views.organization_export, name="organization-export"),
     path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/search/", views.organization_search, name="organization-search"),
     path(
@@ -24,6 +25,7 @@ urlpatterns = [
         name="organization-merge",
     ),
     path("contacts/", views.contact_list, name="contact-list"),
+    path("contacts/export.csv", views.contact_export, name="contact-export"),
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/search/", views.contact_search, name="contact-search"),
     path("contacts/<id:contact_id>/", views.contact_detail, name="contact-detail"),

@@ -2,12 +2,13 @@
 search and merging. Every view reaches a record through `contacts.access`."""
 
 import re
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,7 +29,12 @@ from contacts.forms import (
     OrganizationPickForm,
 )
 from contacts.models import Contact, Organization
+from crm.csv_safety import csv_lines
 from crm.http import parse_id, safe_next, toast
+from customfields.forms import CustomFilterForm, custom_after, custom_update, without_custom
+from customfields.models import FieldDefinition
+from customfields.queries import parse_filters, requested, user_names_of, with_user_names
+from customfields.values import definitions_for, export_cells, export_headers
 from notes.queries import subject_history
 from notes.subjects import subject_of_object
 from notes.views import history_options
@@ -60,18 +66,26 @@ def _mode(request: HtmxHttpRequest, kind: str) -> str:
     return PANEL
 
 
-def _list_filters(request: HtmxHttpRequest, sorts: dict) -> queries.ListFilters:
+def _list_filters(
+    request: HtmxHttpRequest, sorts: dict, definitions: list[FieldDefinition]
+) -> queries.ListFilters:
     sort = request.GET.get("sort", "name")
     return queries.ListFilters(
         search=_text(request.GET.get("q"), queries.SEARCH_MAX_LENGTH),
         owner_id=parse_id(request.GET.get("owner")),
         sort=sort if sort in sorts else "name",
         organization_id=parse_id(request.GET.get("organization")),
+        custom=tuple(parse_filters(request.GET, definitions)),
     )
 
 
 def _list(request: HtmxHttpRequest, *, kind: str, read, sorts: dict) -> HttpResponse:
-    filters = _list_filters(request, sorts)
+    partial = request.htmx and (
+        request.GET.get("after") or request.htmx.target == f"{kind}-results"
+    )
+    # The whole page draws a filter per custom field; a partial reads them only when asked.
+    definitions = definitions_for(kind) if not partial or requested(request.GET) else []
+    filters = _list_filters(request, sorts, definitions)
     order = sorts[filters.sort]
     after = None
     if request.GET.get("after"):
@@ -87,6 +101,9 @@ def _list(request: HtmxHttpRequest, *, kind: str, read, sorts: dict) -> HttpResp
     if request.htmx and request.htmx.target == f"{kind}-results":
         return render(request, f"{template}#results", context)
     page.owners = queries.list_owners(request.user)
+    context["custom_filters"] = CustomFilterForm(
+        request.GET, definitions=definitions, people=page.owners
+    )
     if kind == "contact" and filters.organization_id:
         context["organization"] = (
             organizations_visible_to(request.user, per_row=True)
@@ -94,6 +111,64 @@ def _list(request: HtmxHttpRequest, *, kind: str, read, sorts: dict) -> HttpResp
             .first()
         )
     return render(request, template, context)
+
+
+EXPORT_COLUMNS = {
+    "organization": [
+        "id",
+        "name",
+        "sector",
+        "country",
+        "employees",
+        "year_established",
+        "annual_revenue",
+        "owner",
+        "created_at",
+    ],
+    "contact": [
+        "id",
+        "first_name",
+        "last_name",
+        "organization",
+        "job_title",
+        "email",
+        "phone",
+        "owner",
+        "created_at",
+    ],
+}
+
+
+def _export(request: HtmxHttpRequest, *, kind: str, rows, sorts: dict) -> StreamingHttpResponse:
+    """The records of a list (same filters, visible ones only) as CSV, with a column per
+    custom field (header: its label). Streamed in a fixed number of queries."""
+    definitions = definitions_for(kind)
+    filters = _list_filters(request, sorts, definitions)
+    records = with_user_names(rows(request.user, filters).order_by("id"), definitions)
+    if kind == "contact":
+        records = records.select_related("organization")
+    columns = EXPORT_COLUMNS[kind]
+
+    def cell(record, column: str):
+        value = getattr(record, column)
+        if value is None:
+            return ""
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value if isinstance(value, int | Decimal) else str(value)
+
+    def lines():
+        yield [*columns, *export_headers(definitions)]
+        for record in records.iterator(chunk_size=2000):
+            users = user_names_of(record, definitions)
+            yield [
+                *(cell(record, column) for column in columns),
+                *export_cells(record, definitions, users=users),
+            ]
+
+    response = StreamingHttpResponse(csv_lines(lines()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}s.csv"'
+    return response
 
 
 def _search(request: HtmxHttpRequest, *, kind: str, suggest) -> HttpResponse:
@@ -174,6 +249,16 @@ def organization_list(request):
 
 
 @require_GET
+def organization_export(request):
+    return _export(
+        request,
+        kind="organization",
+        rows=queries.organization_rows,
+        sorts=queries.ORGANIZATION_SORTS,
+    )
+
+
+@require_GET
 def organization_search(request):
     return _search(
         request,
@@ -208,7 +293,7 @@ def organization_create(request):
     )
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = without_custom(form.cleaned_data) | {"custom": custom_after(form, {})}
         if not data.pop("allow_duplicate"):
             duplicates = queries.organization_duplicates(name=data["name"], user=request.user)
         if not duplicates:
@@ -229,7 +314,8 @@ def organization_edit(request, organization_id: int):
         user=request.user,
     )
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = without_custom({name: form.cleaned_data[name] for name in form.changed_data})
+        changed |= custom_update(form, organization.custom)
         organization = services.organization_update(
             organization=organization, actor=request.user, **changed
         )
@@ -270,6 +356,11 @@ def organization_merge(request, organization_id: int):
 @require_GET
 def contact_list(request):
     return _list(request, kind="contact", read=queries.contact_list, sorts=queries.CONTACT_SORTS)
+
+
+@require_GET
+def contact_export(request):
+    return _export(request, kind="contact", rows=queries.contact_rows, sorts=queries.CONTACT_SORTS)
 
 
 @require_GET
@@ -338,7 +429,7 @@ def contact_create(request):
     )
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = without_custom(form.cleaned_data) | {"custom": custom_after(form, {})}
         if not data.pop("allow_duplicate"):
             duplicates = queries.contact_duplicates(email=data["email"], user=request.user)
         if not duplicates:
@@ -357,7 +448,8 @@ def contact_edit(request, contact_id: int):
         request.POST if request.method == "POST" else None, instance=contact, user=request.user
     )
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = without_custom({name: form.cleaned_data[name] for name in form.changed_data})
+        changed |= custom_update(form, contact.custom)
         contact = services.contact_update(contact=contact, actor=request.user, **changed)
         message = f"Saved “{contact}”."
         if mode == PANEL:

@@ -8,7 +8,7 @@ only text, which may come from users, is neutralised.
 """
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,3 +40,24 @@ class SafeWriter:
 def safe_writer(stream: Writable) -> SafeWriter:
     """A CSV writer (Unix line ends) that neutralises formula-like text in every row."""
     return SafeWriter(stream)
+
+
+class _Line:
+    """Holds what a csv.writer writes, one row at a time."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str, /) -> None:
+        self.text += text
+
+
+def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """Each row as one neutralised CSV line, lazily: the body of a StreamingHttpResponse, so
+    a large export never sits in memory whole."""
+    line = _Line()
+    writer = safe_writer(line)
+    for row in rows:
+        writer.writerow(row)
+        yield line.text
+        line.text = ""

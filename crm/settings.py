@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "webhooks",
     "notes",
     "imports",
+    "search",
+    "api",
+    "customfields",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,8 +59,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "axes",
+    # django-ninja: the API's interactive docs (Swagger UI) from its own static files.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +290,18 @@ else:
         # delay every task of a batch by up to a second.
         "polling_interval": 0.2,
     }
+# The cache: Redis when REDIS_URL is set (shared by every process), local memory otherwise.
+# It holds the API's request counts (API_RATE_LIMIT).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# REST API (/api/v1/): requests per token per minute; 0 turns the limit off.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+
 CELERY_TIMEZONE = "UTC"
 # One queue for everything; tests give each worker they start a queue of its own.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")

@@ -40,6 +40,8 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("notes.urls")),
     path("", include("imports.urls")),
+    path("", include("api.urls")),
     path("reports/", include("reporting.urls")),
+    path("search/", include("search.urls")),
     path("admin/", admin.site.urls),
 ]

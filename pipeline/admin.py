@@ -3,6 +3,9 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 
 from crm.admin import InputRulesAdminMixin
+from customfields.forms import PREFIX as CUSTOM_PREFIX
+from customfields.forms import custom_changes, with_custom_fields
+from customfields.values import merge
 from pipeline import services
 from pipeline.models import (
     Deal,
@@ -160,11 +163,23 @@ class DealAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # deals are added from the board, which records where they entered
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = with_custom_fields(
+            self.form, kind="deal", user=request.user, custom=obj.custom if obj else None
+        )
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def save_model(self, request, obj, form, change):
         # Through the service, as the deal page does: it bumps the version boards watch, and
         # a new owner brings their team and territory and takes over the open activities.
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if not name.startswith(CUSTOM_PREFIX)
+        }
         changed.pop("seen_version", None)
+        if custom := custom_changes(form):
+            changed["custom"] = merge(obj.custom, custom)
         if not changed:
             return
         try:

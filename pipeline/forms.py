@@ -2,6 +2,10 @@ from django import forms
 
 from contacts.forms import contact_lookup, lookup, organization_lookup, scope_lookups
 from crm.forms import BootstrapFormMixin, InputRulesMixin
+from customfields.forms import PREFIX as CUSTOM_PREFIX
+from customfields.forms import add_custom_fields, filter_field
+from customfields.models import FieldDefinition
+from customfields.queries import filterable, parse_filters
 from pipeline.models import Deal, LostReason, Product, Stage
 from pipeline.queries import BoardFilters, FilterOptions
 from teams.access import assignable_owners
@@ -17,7 +21,14 @@ class BoardFilterForm(BootstrapFormMixin, forms.Form):
     )
     q = forms.CharField(required=False, max_length=100, label="Search")
 
-    def __init__(self, data, *, options: FilterOptions):
+    def __init__(
+        self,
+        data,
+        *,
+        options: FilterOptions,
+        definitions: list[FieldDefinition] | None = None,
+        viewer=None,
+    ):
         super().__init__(data)
         self.options = options
         self.set_choices("owner", "Everyone", [(u.pk, str(u)) for u in options.owners])
@@ -26,6 +37,14 @@ class BoardFilterForm(BootstrapFormMixin, forms.Form):
             "territory", "All territories", [(t.pk, t.name) for t in options.territories]
         )
         self.fields["q"].widget.attrs.update(placeholder="Title or organization", type="search")
+        # A filter per text, choice and user custom field (people: those the owner filter
+        # offers, or the viewer themself).
+        people = [(u.pk, str(u)) for u in options.owners]
+        if not people and viewer is not None:
+            people = [(viewer.pk, str(viewer))]
+        self.custom_definitions = filterable(definitions or [])
+        for definition in self.custom_definitions:
+            self.fields[CUSTOM_PREFIX + definition.key] = filter_field(definition, people=people)
 
     def set_choices(self, name: str, everything: str, choices: list[tuple[int, str]]) -> None:
         field = self.fields[name]
@@ -42,7 +61,12 @@ class BoardFilterForm(BootstrapFormMixin, forms.Form):
             team_id=data.get("team"),
             territory_ids=self.options.territory_with_descendants(territory) if territory else (),
             search=(data.get("q") or "").strip(),
+            custom=tuple(parse_filters(data, self.custom_definitions)),
         )
+
+    @property
+    def custom_fields(self) -> list[forms.BoundField]:
+        return [self[CUSTOM_PREFIX + d.key] for d in self.custom_definitions]
 
     @property
     def is_narrowed(self) -> bool:
@@ -144,6 +168,7 @@ class DealForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["version"].required = True
         if user.role == "rep" and not user.is_admin:
             self.fields["owner"].disabled = True
+        add_custom_fields(self, kind="deal", user=user, custom=self.instance.custom)
 
     def clean(self):
         data = super().clean()

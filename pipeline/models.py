@@ -146,6 +146,10 @@ class Deal(models.Model):
     version = models.PositiveIntegerField(default=1)
     # Identifier in the system a deal was imported from (e.g. the Maven opportunity_id).
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Values of the custom fields admins define (customfields.values says how each type is
+    # stored). On PostgreSQL a GIN index (jsonb_path_ops, created by migration 0010) answers
+    # the list filters; it is not in Meta.indexes because SQLite cannot build it.
+    custom = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = DealQuerySet.as_manager()
 
@@ -332,5 +336,6 @@ def field_label(name: str) -> str:
     try:
         field = Deal._meta.get_field(name)
     except FieldDoesNotExist:
-        return name.replace("_", " ").capitalize()
+        # A custom field's change is recorded under its label, kept as it is.
+        return name[:1].upper() + name[1:].replace("_", " ")
     return str(getattr(field, "verbose_name", name)).capitalize()

@@ -21,6 +21,16 @@ from django.db.models.functions import RowNumber
 from activities.models import Activity
 from activities.queries import with_next_activity
 from crm.http import parse_id, parse_ids
+from customfields.models import FieldDefinition
+from customfields.queries import (
+    CustomFilter,
+    apply_filters,
+    parse_filters,
+    requested,
+    user_names_of,
+    with_user_names,
+)
+from customfields.values import EMPTY, definitions_for, rows_for
 from notes import timeline
 from notes.timeline import PAGE_SIZE, Cursor, TimelinePage
 from pipeline.access import deal_for_user
@@ -40,17 +50,21 @@ from teams.models import Territory
 from teams.queries import TerritoryTree
 
 CARDS_PER_COLUMN = 25
+SCOPE_CUSTOM_PREFIX = "scope_cf_"
 CENT = Decimal("0.01")
 
 
-def deals_for_list(user, *, status: str = "", search: str = "") -> QuerySet[Deal]:
-    """Visible deals, newest first, filtered by status and a text search on title or account."""
+def deals_for_list(
+    user, *, status: str = "", search: str = "", custom: tuple[CustomFilter, ...] = ()
+) -> QuerySet[Deal]:
+    """Visible deals, newest first, filtered by status, a text search on title or account
+    and custom fields."""
     deals: QuerySet[Deal] = Deal.objects.visible_to(user).select_related(
         "organization", "owner", "stage"
     )
     if status in DealStatus.values:
         deals = deals.filter(status=status)
-    deals = BoardFilters(search=search).apply(deals)  # the board's text search
+    deals = BoardFilters(search=search, custom=custom).apply(deals)  # as the board does
     return deals.order_by("-created_at", "-id")
 
 
@@ -114,20 +128,28 @@ class BoardFilters:
     team_id: int | None = None
     territory_ids: tuple[int, ...] = ()
     search: str = ""
+    custom: tuple[CustomFilter, ...] = ()  # custom fields: cf_<key>=value
 
     @classmethod
-    def from_scope(cls, data) -> "BoardFilters":
+    def from_scope(
+        cls, data, *, definitions: list[FieldDefinition] | None = None
+    ) -> "BoardFilters":
         """Filters a board sends back with its requests (the `scope_*` fields it was rendered
         with). They only ever narrow `visible_to`, so a crafted id can hide deals, never
-        reveal one; malformed ids are ignored."""
+        reveal one; malformed ids are ignored. The deal field definitions are read (one
+        query) only if a custom field filter is sent and `definitions` are not given."""
+        if definitions is None and requested(data, SCOPE_CUSTOM_PREFIX):
+            definitions = definitions_for("deal")
         return cls(
             owner_id=parse_id(data.get("scope_owner")),
             team_id=parse_id(data.get("scope_team")),
             territory_ids=parse_ids(data.getlist("scope_territory")),
             search=(data.get("scope_q") or "").strip()[:100],
+            custom=tuple(parse_filters(data, definitions or [], prefix=SCOPE_CUSTOM_PREFIX)),
         )
 
     def apply(self, deals: QuerySet[Deal]) -> QuerySet[Deal]:
+        deals = apply_filters(deals, list(self.custom))
         if self.owner_id:
             deals = deals.filter(owner_id=self.owner_id)
         if self.team_id:
@@ -219,8 +241,9 @@ def column_totals(deals: QuerySet[Deal], stage_ids=None) -> dict[int, ColumnTota
     }
 
 
-def _card_rows(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    return with_next_activity(deals.select_related("organization", "owner", "stage"))
+def _card_rows(deals: QuerySet[Deal], card_fields: list[FieldDefinition]) -> QuerySet[Deal]:
+    rows = with_next_activity(deals.select_related("organization", "owner", "stage"))
+    return with_user_names(rows, card_fields)
 
 
 def _as_card(deal: Any) -> Deal:
@@ -239,16 +262,45 @@ def _as_card(deal: Any) -> Deal:
     return deal
 
 
-def deal_cards(deals: QuerySet[Deal], *, limit: int | None = None) -> list[Deal]:
-    """These deals (in their order, at most `limit`) as board cards, in one query.
+def deal_cards(
+    deals: QuerySet[Deal],
+    *,
+    limit: int | None = None,
+    definitions: list[FieldDefinition] | None = None,
+) -> list[Deal]:
+    """These deals (in their order, at most `limit`) as board cards, in one query, plus one
+    for the custom fields shown on cards (and one for the names of users they name, if any).
 
     Every card a board draws comes from here or `deal_card_for_user` (the same rows, built
     the same way): the first render, a refreshed column, "load more" and a moved card. Each
-    card has its stage, organization and owner, and `next_activity` (an unsaved Activity,
-    or None) with `next_activity_is_overdue`.
+    card has its stage, organization and owner, `next_activity` (an unsaved Activity, or
+    None) with `next_activity_is_overdue`, and `card_fields`: (label, value) of the custom
+    fields marked "show on board card" that have a value. Pass the deal field `definitions`
+    when the request has read them already.
     """
-    rows = _card_rows(deals)
-    return [_as_card(deal) for deal in (rows if limit is None else rows[:limit])]
+    card_fields = _card_field_definitions(definitions)
+    rows = _card_rows(deals, card_fields)
+    cards = [_as_card(deal) for deal in (rows if limit is None else rows[:limit])]
+    for card in cards:
+        _with_card_fields(card, card_fields)
+    return cards
+
+
+def _card_field_definitions(
+    definitions: list[FieldDefinition] | None = None,
+) -> list[FieldDefinition]:
+    if definitions is None:
+        definitions = definitions_for("deal")
+    return [d for d in definitions if d.show_on_card]
+
+
+def _with_card_fields(card: Deal, definitions: list[FieldDefinition]) -> None:
+    users = user_names_of(card, definitions)
+    card.card_fields = [  # type: ignore[attr-defined]
+        (label, value)
+        for label, value in rows_for(card, definitions, currency=card.currency, users=users)
+        if value != EMPTY
+    ]
 
 
 def deal_card_for_user(
@@ -259,10 +311,12 @@ def deal_card_for_user(
     With `drop` (a stage id and the id of the card to drop it after, or None), the same query
     reads where the card would land there (`with_drop_target`), for `deal_move`.
     """
-    rows = _card_rows(Deal.objects.all())
+    card_fields = _card_field_definitions()
+    rows = _card_rows(Deal.objects.all(), card_fields)
     if drop is not None:
         rows = with_drop_target(rows, stage_id=drop[0], after_id=drop[1], actor=user)
     deal = _as_card(deal_for_user(user, deal_id, write=write, deals=rows))
+    _with_card_fields(deal, card_fields)
     if drop is not None:
         deal.drop_for = drop  # type: ignore[attr-defined]
     return deal
@@ -314,7 +368,12 @@ def with_drop_target(
 
 
 def board_columns(
-    user, pipeline: Pipeline, stages: list[Stage], filters: BoardFilters
+    user,
+    pipeline: Pipeline,
+    stages: list[Stage],
+    filters: BoardFilters,
+    *,
+    definitions: list[FieldDefinition] | None = None,
 ) -> list[Column]:
     """Every column of the board: totals over all matching deals, and its first cards.
 
@@ -324,7 +383,7 @@ def board_columns(
     totals = column_totals(deals)
     ranked = first_cards_of_each_column(deals, [stage.pk for stage in stages])
     columns = {stage.pk: Column(stage=stage) for stage in stages}
-    for deal in deal_cards(ranked):
+    for deal in deal_cards(ranked, definitions=definitions):
         column = columns.get(deal.stage_id)
         if column is None:
             continue
@@ -366,7 +425,13 @@ def first_cards_of_each_column(deals: QuerySet[Deal], stage_ids: list[int]) -> Q
 
 
 def column_page(
-    user, pipeline: Pipeline, stage: Stage, filters: BoardFilters, *, after: tuple[int, int] | None
+    user,
+    pipeline: Pipeline,
+    stage: Stage,
+    filters: BoardFilters,
+    *,
+    after: tuple[int, int] | None,
+    definitions: list[FieldDefinition] | None = None,
 ) -> Column:
     """The first cards of one column, or the next ones after card (position, id): keyset
     pagination, so a deep page costs what the first one does. Without `after`, the column's
@@ -378,7 +443,11 @@ def column_page(
         column_deals = column_deals.filter(
             Q(position__gt=position) | Q(position=position, id__gt=deal_id)
         )
-    cards = deal_cards(column_deals.order_by("position", "id"), limit=CARDS_PER_COLUMN + 1)
+    cards = deal_cards(
+        column_deals.order_by("position", "id"),
+        limit=CARDS_PER_COLUMN + 1,
+        definitions=definitions,
+    )
     column = Column(
         stage=stage, cards=cards[:CARDS_PER_COLUMN], has_more=len(cards) > CARDS_PER_COLUMN
     )

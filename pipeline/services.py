@@ -18,6 +18,7 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from activities import services as activity_services
+from customfields.values import custom_changes_shown
 from pipeline.models import (
     Contact,
     Deal,
@@ -71,8 +72,10 @@ def deal_create(
     currency: str | None = None,
     expected_close_date: date | None = None,
     created_at: datetime | None = None,
+    custom: dict[str, Any] | None = None,
 ) -> Deal:
-    """Open a deal at the top of `stage`'s column and record where it entered the pipeline."""
+    """Open a deal at the top of `stage`'s column and record where it entered the pipeline.
+    `custom`: its custom field values, as stored (`customfields.values`)."""
     created_at = created_at or timezone.now()
     team = owner.team
     deal = Deal.objects.create(
@@ -92,6 +95,7 @@ def deal_create(
         created_at=created_at,
         stage_entered_at=created_at,
         position=top_of_column_position(stage),
+        custom=custom or {},
     )
     DealStageChange.objects.create(
         deal=deal,
@@ -373,16 +377,36 @@ def deal_update(*, deal: Deal, version: int, actor, **fields) -> Deal:
     if not updated:
         raise DealConflict(deal.pk)
     DealFieldChange.objects.bulk_create(
-        DealFieldChange(
-            deal=deal,
-            field=name,
-            old_value=display_value(getattr(before, name)),
-            new_value=display_value(value),
-            changed_by=actor,
-            changed_at=now,
-        )
-        for name, value in fields.items()
-        if _stored(getattr(before, name)) != _stored(value)
+        [
+            *(
+                DealFieldChange(
+                    deal=deal,
+                    field=name,
+                    old_value=display_value(getattr(before, name)),
+                    new_value=display_value(value),
+                    changed_by=actor,
+                    changed_at=now,
+                )
+                for name, value in fields.items()
+                if name != "custom" and _stored(getattr(before, name)) != _stored(value)
+            ),
+            *(
+                DealFieldChange(
+                    deal=deal,
+                    field=change.label,
+                    old_value=change.old,
+                    new_value=change.new,
+                    changed_by=actor,
+                    changed_at=now,
+                )
+                for change in custom_changes_shown(
+                    kind="deal",
+                    before=before.custom,
+                    after=fields.get("custom", before.custom),
+                    currency=fields.get("currency", before.currency),
+                )
+            ),
+        ]
     )
     if "owner" in fields and before.owner_id != fields["owner"].pk:
         activity_services.deal_activities_reassign(

@@ -14,6 +14,7 @@ urlpatterns = [
         name="board-column",
     ),
     path("deals/", views.deal_list, name="deal-list"),
+    path("deals/export.csv", views.deal_export, name="deal-export"),
     path("deals/new/", views.deal_create, name="deal-create"),
     path("deals/<id:deal_id>/", views.deal_detail, name="deal-detail"),
     path("deals/<id:deal_id>/edit/", views.deal_edit, name="deal-edit"),

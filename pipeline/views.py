@@ -1,13 +1,26 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from activities.queries import deal_activity_panel
+from crm.csv_safety import csv_lines
 from crm.http import parse_id, parse_int, safe_next, toast
+from customfields.forms import PREFIX as CUSTOM_PREFIX
+from customfields.forms import custom_after, custom_changes
+from customfields.queries import parse_filters, requested, user_names_of, with_user_names
+from customfields.values import (
+    definitions_for,
+    export_cells,
+    export_headers,
+    merge,
+    shown_fields,
+)
 from notes.queries import subject_history
 from notes.subjects import subject_of_object
 from notes.views import history_options
@@ -40,14 +53,81 @@ from pipeline.queries import (
 def deal_list(request):
     status = request.GET.get("status", "")
     search = request.GET.get("q", "").strip()
-    page = Paginator(deals_for_list(request.user, status=status, search=search), 50).get_page(
-        request.GET.get("page")
-    )
+    # cf_<key>=value narrows by a custom field (definitions read only when one is asked for).
+    definitions = definitions_for("deal") if requested(request.GET) else []
+    custom = tuple(parse_filters(request.GET, definitions))
+    deals = deals_for_list(request.user, status=status, search=search, custom=custom)
+    page = Paginator(deals, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "pipeline/deal_list.html",
-        {"page": page, "status": status, "search": search, "statuses": DealStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "search": search,
+            "statuses": DealStatus.choices,
+            "custom_query": urlencode({f.param: f.value for f in custom}),
+        },
     )
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "title",
+    "organization",
+    "contact",
+    "pipeline",
+    "stage",
+    "status",
+    "value",
+    "currency",
+    "owner",
+    "team",
+    "expected_close_date",
+    "created_at",
+    "closed_at",
+]
+
+
+@require_GET
+def deal_export(request):
+    """The deals of the list (same filters, visible ones only) as CSV, with a column per
+    custom field (header: its label). Streamed in a fixed number of queries."""
+    status = request.GET.get("status", "")
+    search = request.GET.get("q", "").strip()
+    definitions = definitions_for("deal")
+    custom = tuple(parse_filters(request.GET, definitions))
+    deals = with_user_names(
+        deals_for_list(request.user, status=status, search=search, custom=custom)
+        .select_related("contact", "pipeline", "team")
+        .order_by("id"),
+        definitions,
+    )
+
+    def rows():
+        yield [*EXPORT_COLUMNS, *export_headers(definitions)]
+        for deal in deals.iterator(chunk_size=2000):
+            yield [
+                deal.pk,
+                deal.title,
+                deal.organization.name if deal.organization else "",
+                str(deal.contact) if deal.contact else "",
+                deal.pipeline.name,
+                deal.stage.name,
+                deal.status,
+                deal.value,
+                deal.currency,
+                str(deal.owner),
+                deal.team.name if deal.team else "",
+                deal.expected_close_date.isoformat() if deal.expected_close_date else "",
+                deal.created_at.isoformat(),
+                deal.closed_at.isoformat() if deal.closed_at else "",
+                *export_cells(deal, definitions, users=user_names_of(deal, definitions)),
+            ]
+
+    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="deals.csv"'
+    return response
 
 
 # --- The board -------------------------------------------------------------------------
@@ -66,7 +146,13 @@ def board(request, pipeline_id: int | None = None):
         return render(request, "pipeline/board.html", {"pipelines": [], "pipeline": None})
 
     stages = list(pipeline.stages.order_by("order", "id"))
-    filter_form = BoardFilterForm(request.GET, options=board_filter_options(request.user))
+    definitions = definitions_for("deal")  # filters and cards: read once
+    filter_form = BoardFilterForm(
+        request.GET,
+        options=board_filter_options(request.user),
+        definitions=definitions,
+        viewer=request.user,
+    )
     filters = filter_form.filters()
     context = {
         "pipelines": pipelines,
@@ -74,7 +160,7 @@ def board(request, pipeline_id: int | None = None):
         "stages": stages,
         "filter_form": filter_form,
         "filters": filters,
-        "columns": board_columns(request.user, pipeline, stages, filters),
+        "columns": board_columns(request.user, pipeline, stages, filters, definitions=definitions),
     }
     if request.htmx and request.htmx.target == "board":
         return render(request, "pipeline/board.html#board", context)
@@ -91,13 +177,16 @@ def _board_stage(pipeline_id: int, stage_id: int) -> Stage:
 def board_column(request, pipeline_id: int, stage_id: int):
     """One column: whole (to refresh it live) or, with ?after=POSITION_ID, its next cards."""
     stage = _board_stage(pipeline_id, stage_id)
-    filters = BoardFilters.from_scope(request.GET)
+    definitions = definitions_for("deal")  # filters and cards: read once
+    filters = BoardFilters.from_scope(request.GET, definitions=definitions)
     after = _parse_cursor(request.GET.get("after"))
     context = {
         "pipeline": stage.pipeline,
         "filters": filters,
         "stage": stage,
-        "column": column_page(request.user, stage.pipeline, stage, filters, after=after),
+        "column": column_page(
+            request.user, stage.pipeline, stage, filters, after=after, definitions=definitions
+        ),
     }
     if after is None:
         return render(request, "pipeline/board.html#column", context)
@@ -228,6 +317,7 @@ def render_deal_page(
         "pipeline/deal_detail.html",
         {
             "deal": deal,
+            "custom_fields": shown_fields(deal),
             "history_panel": subject_history(
                 subject, user=request.user, **history_options(request)
             ),
@@ -263,6 +353,7 @@ def deal_create(request):
             contact=data["contact"],
             product=data["product"],
             expected_close_date=data["expected_close_date"],
+            custom=custom_after(form, {}),
             actor=request.user,
         )
         message = f"Added “{deal.title}” to {deal.stage.name}."
@@ -293,7 +384,13 @@ def deal_edit(request, deal_id: int):
     deal = deal_for_user(request.user, deal_id, write=True)
     form = DealForm(request.POST or None, instance=deal, user=request.user, pipeline=deal.pipeline)
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        changed = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name != "version" and not name.startswith(CUSTOM_PREFIX)
+        }
+        if custom := custom_changes(form):
+            changed["custom"] = merge(deal.custom, custom)
         try:
             services.deal_update(
                 deal=deal, version=form.cleaned_data["version"], actor=request.user, **changed

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from api.views import tokens_context
 from teams.forms import ProfileForm
 
 
@@ -17,7 +18,7 @@ def profile(request):
         form.save()
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "teams/profile.html", {"form": form})
+    return render(request, "teams/profile.html", {"form": form, **tokens_context(request.user)})
 
 
 def login_locked_out(
