@@ -30,7 +30,7 @@ def not_found(request, rest: str = ""):
 _patterns, _app_name, _namespace = api.urls
 urlpatterns = [
     path("profile/tokens/", views.token_create, name="api-token-create"),
-    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="api-token-revoke"),
+    path("profile/tokens/<id:token_id>/revoke/", views.token_revoke, name="api-token-revoke"),
     path("api/v1/", (_token_only(_patterns), _app_name, _namespace)),
     re_path(r"^api/(?P<rest>.*)$", not_found),
 ]
