@@ -8,6 +8,9 @@ non-ASCII numbers, far dates, line breaks, NUL bytes, very long text, broken per
 repeated parameters, markup and SQL) as query parameters and POST bodies, form-encoded and, under
 /api/, JSON. Each request runs in a savepoint that is rolled back, so one request's changes
 (a deletion, say) do not hide the next one's paths.
+
+FUZZ_TRACEBACKS=1 prints the traceback of each server error; FUZZ_STATS=1 (with -s) the number
+of requests.
 """
 
 import importlib
@@ -228,8 +231,9 @@ IN_PATTERN = re.compile(r"""["']([A-Za-z_]\w*)["']\s+(?:not\s+)?in\s+request\.(?
 def names_read_by_views() -> set[str]:
     """Every parameter name the project's code reads from a request."""
     names: set[str] = set()
-    for path in ROOT.glob("*/*.py"):
-        if path.parts[-2] in ("tests", ".venv", "node_modules") or "migrations" in path.parts:
+    folders = [Path(c.path) for c in apps.get_app_configs() if Path(c.path).is_relative_to(ROOT)]
+    for path in itertools.chain(*(folder.rglob("*.py") for folder in [*folders, ROOT / "crm"])):
+        if "migrations" in path.parts:
             continue
         source = path.read_text(encoding="utf-8")
         if "request" in source:
@@ -267,7 +271,6 @@ class Route:
     route: str
     converters: dict
     pattern: URLPattern
-    regex_parts: list[str] = field(default_factory=list)
 
     @property
     def is_admin(self) -> bool:
