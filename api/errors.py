@@ -14,6 +14,8 @@ API_FIELD_NAMES = {
     "parent": "parent_id",
     "assignee": "assignee_id",
     "duration": "duration_minutes",
+    "reason": "lost_reason_id",
+    "reason_text": "lost_reason_text",
 }
 
 

@@ -35,14 +35,22 @@ def decode_cursor(cursor: str) -> int:
     return last_id
 
 
-def page_of(rows, *, cursor: str | None, limit: int) -> dict:
-    """One page of `rows` (a queryset), newest id first, after `cursor`."""
+def page_of(rows, *, cursor: str | None, limit: int, fields: list[str] | None = None) -> dict:
+    """One page of `rows` (a queryset), newest id first, after `cursor`.
+
+    With `fields` (an output schema's, named as the model's columns), the rows are read as
+    dicts of those columns only, without building model instances.
+    """
     if cursor:
         rows = rows.filter(pk__lt=decode_cursor(cursor))
-    items = list(rows.order_by("-pk")[: limit + 1])
+    rows = rows.order_by("-pk")
+    if fields is not None:
+        rows = rows.values(*fields)
+    items = list(rows[: limit + 1])
     more = len(items) > limit
     items = items[:limit]
+    last_id = (items[-1]["id"] if fields is not None else items[-1].pk) if items else None
     return {
         "results": items,
-        "next_cursor": encode_cursor(items[-1].pk) if more and items else None,
+        "next_cursor": encode_cursor(last_id) if more and last_id is not None else None,
     }

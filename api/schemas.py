@@ -12,7 +12,14 @@ from typing import Annotated
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+)
 
 from crm.http import MAX_ID, parse_id
 
@@ -60,6 +67,15 @@ Money = Annotated[
 ]
 
 
+class Out(BaseModel):
+    """An output read from a model's attributes by pydantic itself: lists of these are
+    validated in pydantic's core, several times faster than django-ninja's `Schema` (which
+    resolves every attribute in Python). Use `Schema` when a field needs a resolver or a
+    related manager."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class ErrorItem(Schema):
     field: str = Field(description="Where the error is: a field name, or `body`/`query`.")
     message: str
@@ -73,7 +89,7 @@ class ErrorOut(Schema):
 # Deals ------------------------------------------------------------------------------------
 
 
-class DealOut(Schema):
+class DealOut(Out):
     id: int
     title: str
     status: str = Field(description="open, won or lost")
@@ -98,7 +114,7 @@ class DealOut(Schema):
     version: int = Field(description="Pass it back on updates and moves (409 when stale).")
 
 
-class DealPage(Schema):
+class DealPage(Out):
     results: list[DealOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
@@ -137,6 +153,17 @@ class DealMoveIn(Schema):
     version: int = Field(ge=1, le=2**31 - 1, description="The version you read.")
 
 
+class DealVersionIn(Schema):
+    version: int = Field(ge=1, le=2**31 - 1, description="The version you read.")
+
+
+class DealLostIn(DealVersionIn):
+    lost_reason_id: Id | None = Field(
+        None, description="One of the offered lost reasons; empty: another reason, said in text."
+    )
+    lost_reason_text: text(200) = ""  # type: ignore[valid-type]
+
+
 # Pipelines --------------------------------------------------------------------------------
 
 
@@ -157,7 +184,7 @@ class PipelineOut(Schema):
 # Organizations and contacts ---------------------------------------------------------------
 
 
-class OrganizationOut(Schema):
+class OrganizationOut(Out):
     id: int
     name: str
     sector: str
@@ -171,7 +198,7 @@ class OrganizationOut(Schema):
     updated_at: datetime
 
 
-class OrganizationPage(Schema):
+class OrganizationPage(Out):
     results: list[OrganizationOut]
     next_cursor: str | None
 
@@ -187,7 +214,7 @@ class OrganizationIn(Schema):
     owner_id: Id | None = Field(None, description="Admins only.")
 
 
-class ContactOut(Schema):
+class ContactOut(Out):
     id: int
     first_name: str
     last_name: str
@@ -200,7 +227,7 @@ class ContactOut(Schema):
     updated_at: datetime
 
 
-class ContactPage(Schema):
+class ContactPage(Out):
     results: list[ContactOut]
     next_cursor: str | None
 
@@ -258,7 +285,7 @@ class ActivityIn(Schema):
     note: text(5000) = ""  # type: ignore[valid-type]
 
 
-class NoteOut(Schema):
+class NoteOut(Out):
     id: int
     body: str
     author_id: int | None
@@ -269,7 +296,7 @@ class NoteOut(Schema):
     edited_at: datetime | None
 
 
-class NotePage(Schema):
+class NotePage(Out):
     results: list[NoteOut]
     next_cursor: str | None
 

@@ -81,7 +81,12 @@ def organization_list(request, paging: Paging, filters: Annotated[RecordFilters,
         rows = organization_search(rows, filters.q.strip())
     if filters.owner is not None:
         rows = rows.filter(owner_id=filters.owner)
-    return page_of(since(rows, paging.updated_since), cursor=paging.cursor, limit=paging.limit)
+    return page_of(
+        since(rows, paging.updated_since),
+        cursor=paging.cursor,
+        limit=paging.limit,
+        fields=list(OrganizationOut.model_fields),
+    )
 
 
 @organizations.get(
@@ -134,7 +139,12 @@ def contact_list(request, paging: Paging, filters: Annotated[ContactFilters, Que
         rows = rows.filter(owner_id=filters.owner)
     if filters.organization is not None:
         rows = rows.filter(organization_id=filters.organization)
-    return page_of(since(rows, paging.updated_since), cursor=paging.cursor, limit=paging.limit)
+    return page_of(
+        since(rows, paging.updated_since),
+        cursor=paging.cursor,
+        limit=paging.limit,
+        fields=list(ContactOut.model_fields),
+    )
 
 
 @contacts.get("/{contact_id}", response={200: ContactOut, **ERRORS}, summary="One contact")

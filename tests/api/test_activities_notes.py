@@ -147,3 +147,31 @@ def test_empty_or_huge_note_is_422(api_as, cast, body):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
     assert not Note.objects.exists()
+
+
+@pytest.mark.parametrize("viewer", ["rep_a", "manager_a", "admin"])
+def test_activity_and_note_lists_cost_the_same_queries_at_two_sizes(
+    api_as, cast, activities, assert_max_queries, viewer
+):
+    api = api_as(viewer)
+    api.get("/api/v1/activities")
+    urls = ["/api/v1/activities", f"/api/v1/deals/{cast.deal_a.pk}/notes"]
+    small = []
+    for url in urls:
+        with assert_max_queries(4) as context:
+            assert api.get(url).status_code == 200
+        small.append(len(context.captured_queries))
+    for number in range(12):
+        activity_create(
+            deal=cast.deal_a,
+            actor=cast.rep_a,
+            type="task",
+            subject=f"Task {number}",
+            assignee=cast.rep_a,
+            due_date=date(2030, 2, 1),
+        )
+        Note.objects.create(deal=cast.deal_a, author=cast.rep_a, body=f"Note {number}")
+    for url, before in zip(urls, small, strict=True):
+        with assert_max_queries(4) as context:
+            assert len(api.get(url, {"limit": 10}).json()["results"]) == 10
+        assert len(context.captured_queries) == before

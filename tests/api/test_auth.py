@@ -103,3 +103,13 @@ def test_only_the_hash_is_stored(cast):
 def test_docs_and_schema_need_no_token(client, db):
     assert client.get("/api/v1/openapi.json").status_code == 200
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_api_answers_are_never_cached(api_as, anonymous_api, cast):
+    for response in (
+        api_as("rep_a").get(f"/api/v1/deals/{cast.deal_a.pk}"),
+        api_as("rep_a").get("/api/v1/deals/987654"),
+        anonymous_api.get("/api/v1/deals"),
+    ):
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]

@@ -151,9 +151,20 @@ def test_bad_activity_bodies(api_as, cast, body):
     assert_json_error(response, 422)
 
 
+def test_a_form_body_is_400(api_as, cast):
+    response = api_as("rep_a").client.post(
+        "/api/v1/deals",
+        data="title=x",
+        content_type="application/x-www-form-urlencoded",
+        headers=api_as("rep_a").headers(),
+    )
+    assert_json_error(response, 400, 422)
+
+
 def test_unknown_addresses_and_methods(api_as, cast):
     api = api_as("admin")
     assert_json_error(api.get("/api/v1/nothing/here"), 404)
     assert_json_error(api.get("/api/v2/deals"), 404)
     response = api.client.delete(f"/api/v1/deals/{cast.deal_a.pk}", headers=api.headers())
-    assert response.status_code == 405
+    assert_json_error(response, 405)
+    assert set(response["Allow"].split(", ")) == {"GET", "PATCH"}
