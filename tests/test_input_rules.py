@@ -239,3 +239,23 @@ def test_a_30_digit_label_id_is_a_form_error(client, cast):
     assert response.status_code in (200, 422)
     assert not Lead.objects.exists()
     assert isinstance(response.context["form"].fields["labels"], BoundedModelMultipleChoiceField)
+
+
+@pytest.mark.parametrize(
+    "url, name",
+    [
+        ("pipeline:board-changes", "scope_q"),
+        ("pipeline:board-column", "scope_q"),
+        ("pipeline:deal-list", "q"),
+        ("pipeline:deal-export", "q"),
+    ],
+)
+def test_a_nul_byte_in_a_search_is_not_an_error(client, cast, url, name):
+    """PostgreSQL refuses NUL in any text it is given, a LIKE pattern included."""
+    client.force_login(cast.rep_a)
+    args = {
+        "pipeline:board-changes": [cast.pipeline.pk],
+        "pipeline:board-column": [cast.pipeline.pk, cast.deal_a.stage_id],
+    }.get(url, [])
+    response = client.get(reverse(url, args=args), {name: "Rep\x00A"})
+    assert response.status_code < 400
