@@ -45,6 +45,7 @@ from notes.models import Note
 from tests.activities.factories import make_activity
 from tests.factories import make_contact, make_organization
 from tests.leads.factories import make_lead
+from tests.project import is_project_path
 from webhooks.models import Event, Webhook
 
 ROOT = Path(settings.BASE_DIR)
@@ -231,7 +232,7 @@ IN_PATTERN = re.compile(r"""["']([A-Za-z_]\w*)["']\s+(?:not\s+)?in\s+request\.(?
 def names_read_by_views() -> set[str]:
     """Every parameter name the project's code reads from a request."""
     names: set[str] = set()
-    folders = [Path(c.path) for c in apps.get_app_configs() if Path(c.path).is_relative_to(ROOT)]
+    folders = [Path(c.path) for c in apps.get_app_configs() if is_project_path(c.path)]
     for path in itertools.chain(*(folder.rglob("*.py") for folder in [*folders, ROOT / "crm"])):
         if "migrations" in path.parts:
             continue
@@ -253,12 +254,12 @@ def all_subclasses(cls: type) -> set[type]:
 def form_field_names() -> set[str]:
     """The fields of every form defined by the project's apps."""
     for config in apps.get_app_configs():
-        if Path(config.path).is_relative_to(ROOT) and (Path(config.path) / "forms.py").exists():
+        if is_project_path(config.path) and (Path(config.path) / "forms.py").exists():
             importlib.import_module(f"{config.name}.forms")
     names: set[str] = set()
     for form in all_subclasses(forms.BaseForm):
         module = importlib.import_module(form.__module__)
-        if Path(module.__file__ or "/").is_relative_to(ROOT) and hasattr(form, "base_fields"):
+        if is_project_path(module.__file__ or "/") and hasattr(form, "base_fields"):
             names.update(form.base_fields)
     return names
 
@@ -291,7 +292,7 @@ class Route:
         model_admin = getattr(self.pattern.callback, "model_admin", None)
         if model_admin is None:
             return True
-        return Path(apps.get_app_config(model_admin.opts.app_label).path).is_relative_to(ROOT)
+        return is_project_path(apps.get_app_config(model_admin.opts.app_label).path)
 
     @property
     def params(self) -> list[str]:

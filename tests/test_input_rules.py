@@ -5,12 +5,10 @@ or control characters; ids in paths and parameters are 1 to 2**63-1 in ASCII dig
 """
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from django import forms
 from django.apps import apps
-from django.conf import settings
 from django.contrib import admin
 from django.core import mail
 from django.test import RequestFactory
@@ -26,6 +24,7 @@ from leads.models import Lead, LeadLabel
 from notes.models import Note
 from pipeline.models import Deal
 from tests.leads.factories import make_source
+from tests.project import is_project_path
 
 LINE_BREAKS = ["Big\r\nDeal", "Big\nDeal", "Big\rDeal", "Big\tDeal", "Big\x1bDeal", "Big\u2028Deal"]
 
@@ -147,9 +146,7 @@ def admin_forms(request):
     """The form class of every admin page of our apps, and of every inline on it (Django's
     own groups and axes' pages are theirs)."""
     for model, model_admin in admin.site._registry.items():
-        if not Path(apps.get_app_config(model._meta.app_label).path).is_relative_to(
-            settings.BASE_DIR
-        ):
+        if not is_project_path(apps.get_app_config(model._meta.app_label).path):
             continue
         yield model_admin, model_admin.get_form(request)
         for inline in model_admin.get_inline_instances(request):
