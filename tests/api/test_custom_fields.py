@@ -331,6 +331,19 @@ def test_a_user_field_takes_only_someone_the_editor_may_see(api_as, cast, deal_f
     assert kept.status_code == 200
 
 
+def test_text_is_kept_on_one_line_and_a_huge_key_is_named_shortened(api_as, cast, deal_fields):
+    api = api_as("rep_a")
+    response = api.patch(
+        deal_url(cast.deal_a), {"version": 1, "custom": {"po_number": " PO\r\n7\t8 "}}
+    )
+    assert response.json()["custom"]["po_number"] == "PO 7 8"
+    response = api.patch(deal_url(cast.deal_a), {"version": 2, "custom": {"k" * 10_000: 1}})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "custom." + "k" * 100, "message": "Unknown field."}
+    ]
+
+
 def test_an_archived_key_is_refused_like_an_unknown_one(client, api_as, cast, deal_fields):
     admin_archives(client, cast, deal_fields["tier"])
     response = api_as("rep_a").patch(
