@@ -104,8 +104,9 @@ def custom_update(form: forms.BaseForm, current: dict[str, Any] | None) -> dict[
 
 
 def filter_field(definition: FieldDefinition, *, people: list[tuple[int, str]]) -> forms.Field:
-    """A list filter for a text, choice or user field: "Any <label>" or a value. The cleaned
-    data is text, which `customfields.queries.parse_filters` checks again."""
+    """A list filter for a text, choice or user field: "<label>: any" or a value. The cleaned
+    data is text, which `customfields.queries.parse_filters` checks again. Its element id is
+    `filter-cf_<key>`, apart from the same field's id in a form on the same page."""
     field: forms.Field
     if definition.type == FieldType.USER:
         choices = [(str(pk), name) for pk, name in people]
@@ -113,11 +114,15 @@ def filter_field(definition: FieldDefinition, *, people: list[tuple[int, str]]) 
         choices = [(choice, choice) for choice in definition.choice_list]
     else:
         field = forms.CharField(required=False, max_length=100, label=definition.label)
-        field.widget.attrs.update(placeholder=definition.label, **{"class": "form-control"})
+        field.widget.attrs.update(
+            placeholder=definition.label,
+            id=f"filter-{PREFIX}{definition.key}",
+            **{"class": "form-control"},
+        )
         return field
     field = forms.ChoiceField(required=False, choices=[("", f"{definition.label}: any"), *choices])
     field.label = definition.label
-    field.widget.attrs["class"] = "form-select"
+    field.widget.attrs.update(id=f"filter-{PREFIX}{definition.key}", **{"class": "form-select"})
     return field
 
 

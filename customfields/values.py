@@ -35,13 +35,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import formats
 
+from crm.forms import input_rules
 from crm.http import parse_id
 from customfields.models import FieldDefinition, FieldType, ObjectKind
 
 TEXT_MAX_LENGTH = 500
 NUMBER_DIGITS, NUMBER_PLACES = 15, 4
 MONEY_DIGITS, MONEY_PLACES = 14, 2
-FIRST_YEAR, LAST_YEAR = 1900, 2200
 EMPTY = "—"
 CENT = Decimal("0.01")
 
@@ -60,22 +60,6 @@ def definitions_for(kind: str) -> list[FieldDefinition]:
 
 
 # --- Checking input ------------------------------------------------------------------------
-
-
-def _date_in_range(value: date) -> None:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValidationError(
-            f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.", code="date_range"
-        )
-
-
-class OneLineField(forms.CharField):
-    """Text on one line: line breaks and tabs become spaces (a CSV or a card stays tidy)."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = " ".join(value.split())
-        return super().to_python(value)
 
 
 class UserChoiceField(forms.ChoiceField):
@@ -138,11 +122,7 @@ def form_field(
             )
             field.widget.attrs["step"] = "0.01"
         case FieldType.DATE:
-            field = forms.DateField(
-                validators=[_date_in_range],
-                widget=forms.DateInput(attrs={"type": "date"}),
-                **common,
-            )
+            field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
         case FieldType.CHOICE:
             choices = _with_current(definition.choice_list, [current] if current else [])
             field = forms.ChoiceField(choices=[("", "—"), *((c, c) for c in choices)], **common)
@@ -158,8 +138,9 @@ def form_field(
                 choices=[("", "—"), *((str(pk), name) for pk, name in offered)], **common
             )
         case _:
-            field = OneLineField(max_length=TEXT_MAX_LENGTH, **common)
-    return field
+            field = forms.CharField(max_length=TEXT_MAX_LENGTH, **common)
+    # The CRM's input rules (crm.forms): dates from 1900 to 2200, text on a single line.
+    return input_rules(field)
 
 
 def _with_current(choices: list[str], current: Iterable[Any]) -> list[str]:

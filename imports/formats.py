@@ -296,18 +296,22 @@ class HeaderMap:
     missing: list[Column]
     repeated: list[str]
     width: int
+    # The format's columns as they were when the header was read (those other apps register
+    # may come from the database: read once per file, not once per row).
+    all_columns: tuple[Column, ...] = ()
 
     def header_of(self, key: str) -> str:
         """The file's header for the column `key` (the format's name when absent)."""
         for column, written in self.columns.values():
             if column.key == key:
                 return written
-        return next(column.header for column in self.format.columns() if column.key == key)
+        return next(column.header for column in self.all_columns if column.key == key)
 
 
 def map_header(fmt: Format, header: list[str]) -> HeaderMap:
     """Match a file's header cells with the format's columns (folded names and aliases)."""
-    by_name = {name: column for column in fmt.columns() for name in column.names()}
+    all_columns = tuple(fmt.columns())
+    by_name = {name: column for column in all_columns for name in column.names()}
     columns: dict[int, tuple[Column, str]] = {}
     seen: dict[str, str] = {}
     unknown, repeated = [], []
@@ -320,7 +324,7 @@ def map_header(fmt: Format, header: list[str]) -> HeaderMap:
         else:
             seen[column.key] = written
             columns[position] = (column, written)
-    missing = [column for column in fmt.columns() if column.required and column.key not in seen]
+    missing = [column for column in all_columns if column.required and column.key not in seen]
     return HeaderMap(
         format=fmt,
         columns=columns,
@@ -328,4 +332,5 @@ def map_header(fmt: Format, header: list[str]) -> HeaderMap:
         missing=missing,
         repeated=repeated,
         width=len(header),
+        all_columns=all_columns,
     )

@@ -169,7 +169,7 @@ def read_cells(row: SourceRow, prepared: PreparedFile) -> tuple[dict[str, Any], 
                 "columns (a separator too many, or a value with a comma that is not quoted?)",
             )
         )
-    for column in header.format.columns():
+    for column in header.all_columns:
         cell = row.cells.get(column.key, "")
         if not cell.strip():
             if column.required:
@@ -222,13 +222,31 @@ class Owners:
 
 def changes(record, wanted: dict[str, Any], prepared: PreparedFile) -> dict[str, Any]:
     """The fields of `wanted` whose value differs from the record's."""
-    by_key = {column.key: column for column in prepared.header.format.columns()}
+    by_key = {column.key: column for column in prepared.header.all_columns}
     changed = {}
     for key, value in wanted.items():
         compared = value.pk if key in REFERENCES and value is not None else value
         if by_key[key].current_value(record) != compared:
             changed[key] = value
     return changed
+
+
+# Columns other apps register for custom fields (customfields.imports) are keyed
+# `cf_<key>`; their values go into the record's `custom` JSON, over what it holds.
+CUSTOM_PREFIX = "cf_"
+
+
+def with_custom(fields: dict[str, Any], record=None) -> dict[str, Any]:
+    """`fields` with the custom field columns folded into `custom` (keeping the record's
+    other custom values)."""
+    custom = {
+        name[len(CUSTOM_PREFIX) :]: fields.pop(name)
+        for name in list(fields)
+        if name.startswith(CUSTOM_PREFIX)
+    }
+    if custom:
+        fields["custom"] = {**(record.custom if record is not None else {}), **custom}
+    return fields
 
 
 def grouped(records: Iterable, key) -> dict[Any, list]:
@@ -354,13 +372,17 @@ class OrganizationImporter:
         if errors:
             return RowResult(row.line, Outcome.REJECTED, errors)
         if organization is None:
-            organization = services.organization_create(actor=actor, name=values["name"], **wanted)
+            organization = services.organization_create(
+                actor=actor, name=values["name"], **with_custom(wanted)
+            )
             by_key[key] = [organization]
             return RowResult(row.line, Outcome.CREATED)
         changed = changes(organization, wanted, prepared)
         if not changed:
             return RowResult(row.line, Outcome.UNCHANGED)
-        services.organization_update(organization=organization, actor=actor, **changed)
+        services.organization_update(
+            organization=organization, actor=actor, **with_custom(changed, organization)
+        )
         return RowResult(row.line, Outcome.UPDATED)
 
     def parent(self, row, values, key, by_key, prepared) -> tuple[Organization | None, list]:
@@ -523,7 +545,9 @@ class ContactImporter:
             return RowResult(row.line, Outcome.REJECTED, errors)
         assert organization is not None
         if contact is None:
-            contact = services.contact_create(actor=actor, organization=organization, **wanted)
+            contact = services.contact_create(
+                actor=actor, organization=organization, **with_custom(wanted)
+            )
             if contact.email_key:
                 by_email[contact.email_key].append(contact)
             by_name[(organization.pk, contact.full_name_key)].append(contact)
@@ -538,7 +562,7 @@ class ContactImporter:
         changed = changes(contact, wanted, prepared)
         if not changed:
             return RowResult(row.line, Outcome.UNCHANGED)
-        services.contact_update(contact=contact, actor=actor, **changed)
+        services.contact_update(contact=contact, actor=actor, **with_custom(changed, contact))
         return RowResult(row.line, Outcome.UPDATED)
 
     @staticmethod

@@ -9,7 +9,7 @@ when a second round looks for close spellings).
 Each kind is searched in one lower-case "document" (a deal's title, an organization's folded
 name, a contact's folded full name and e-mail address, a lead's title) with the same
 expression the search app's migration indexes. The text matches when, as typed or folded
-(contacts.keys.fold), it appears in the document (two characters: at the start of a word),
+(contacts.keys.fold), it appears in the document (up to three characters: at the start of a word),
 or when its words all start words of the document, in any order:
 
 - PostgreSQL: LIKE on a GIN trigram index, and full-text search of word prefixes
@@ -28,21 +28,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Expression, F, FloatField, IntegerField, QuerySet
+from django.db.models import (
+    BooleanField,
+    Expression,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.expressions import Case, Value, When
 from django.db.models.functions import Length, Lower
 from django.urls import reverse
 
-from contacts.access import contacts_visible_to, organizations_visible_to
+from contacts.access import contacts_visible_to, linked_deal_parts, organizations_visible_to
 from contacts.keys import fold
 from leads.access import leads_visible_to
 from pipeline.models import Deal
+from teams.models import Team
 
 MAX_LENGTH = 100
 MIN_LENGTH = 2
-# Below this many characters a substring has no whole trigram to look up in the index, so
-# a short text matches the start of a word instead.
-SUBSTRING_MIN_LENGTH = 3
+# A shorter text matches the start of a word, not any substring: "jo" or "mar" inside
+# words matches too much to be useful (and below three characters a substring has no whole
+# trigram to look up in the index).
+SUBSTRING_MIN_LENGTH = 4
+SIMILAR_MIN_LENGTH = 3
+CANDIDATES = 500
+# Close spellings are ranked by word similarity, computed row by row: fewer of them.
+SIMILAR_CANDIDATES = 200
 DROPDOWN_PER_KIND = 5
 PAGE_PER_KIND = 20
 
@@ -162,10 +177,12 @@ class Kind:
     name: str
     title: str
     icon: str
-    rows: Callable[[Any], QuerySet]  # the user's visible rows, with what `hit` reads
+    visible: Callable[[Any], QuerySet]  # the rows the user may see (the app's access rule)
+    shape: Callable[[QuerySet], QuerySet]  # what `hit` reads, in the same query
     document: Callable[[], Any]  # lower-case text searched (the indexed expression)
     key: Callable[[], Any]  # what "exact" and "starts with" compare with
     hit: Callable[[Any], Hit]
+    deal_field: str | None = None  # seen through deals: Deal's foreign key to this kind
 
 
 def _deal_hit(deal) -> Hit:
@@ -221,17 +238,9 @@ KINDS = [
         "deal",
         "Deals",
         "bi-briefcase",
-        lambda user: (
-            Deal.objects.visible_to(user)
-            .select_related("organization", "stage")
-            .only(
-                "title",
-                "status",
-                "organization__name",
-                "stage__name",
-                "organization_id",
-                "stage_id",
-            )
+        lambda user: Deal.objects.visible_to(user),
+        lambda rows: rows.select_related("organization", "stage").only(
+            "title", "status", "organization__name", "stage__name", "organization_id", "stage_id"
         ),
         lambda: Lower("title"),
         lambda: Lower("title"),
@@ -241,32 +250,33 @@ KINDS = [
         "organization",
         "Organizations",
         "bi-building",
-        lambda user: organizations_visible_to(user).only("name", "sector", "country"),
+        organizations_visible_to,
+        lambda rows: rows.only("name", "sector", "country"),
         lambda: F("name_key"),
         lambda: F("name_key"),
         _organization_hit,
+        deal_field="organization",
     ),
     Kind(
         "contact",
         "Contacts",
         "bi-person",
-        lambda user: (
-            contacts_visible_to(user)
-            .select_related("organization")
-            .only("first_name", "last_name", "email", "organization__name", "organization_id")
+        contacts_visible_to,
+        lambda rows: rows.select_related("organization").only(
+            "first_name", "last_name", "email", "organization__name", "organization_id"
         ),
         contact_document,
         lambda: F("full_name_key"),
         _contact_hit,
+        deal_field="contact",
     ),
     Kind(
         "lead",
         "Leads",
         "bi-inbox",
-        lambda user: (
-            leads_visible_to(user)
-            .select_related("organization")
-            .only("title", "status", "organization__name", "organization_id")
+        leads_visible_to,
+        lambda rows: rows.select_related("organization").only(
+            "title", "status", "organization__name", "organization_id"
         ),
         lambda: Lower("title"),
         lambda: Lower("title"),
@@ -289,9 +299,14 @@ class _Matches:
 def _literal_matches(needle: Needle) -> _Matches:
     """The text (lower case as typed, or folded) appears in the document (a short one at the
     start of a word), or its words start words of the document in any order."""
-    escape = " ESCAPE '\\'" if connection.vendor == "sqlite" else ""
+    postgresql = connection.vendor == "postgresql"
+    escape = "" if postgresql else " ESCAPE '\\'"
     patterns = []
-    for form in needle.forms():
+    # On PostgreSQL a short text is looked up as word prefixes in the full-text index alone:
+    # its trigrams ("  j", " jo") are in most rows, and each would have to be fetched and
+    # checked.
+    short = postgresql and len(needle.folded) < SUBSTRING_MIN_LENGTH
+    for form in [] if short else needle.forms():
         if len(form) >= SUBSTRING_MIN_LENGTH:
             patterns.append("%" + escaped(form) + "%")
         else:
@@ -299,7 +314,7 @@ def _literal_matches(needle: Needle) -> _Matches:
     sql = [f"({{0}} LIKE {{{i + 1}}}{escape})" for i in range(len(patterns))]
     values: list[Expression] = [Value(pattern) for pattern in patterns]
     words = needle.words
-    if len(words) > 1 and connection.vendor == "postgresql":
+    if postgresql and (len(words) > 1 or short):
         values.append(Value(" & ".join(f"{word}:*" for word in words)))
         sql.append(
             "(to_tsvector('simple'::regconfig, {0}) @@ "
@@ -340,14 +355,78 @@ def _similar_order(kind: Kind, needle: Needle) -> list:
     return [similarity.desc(), Length(kind.key()), kind.key().asc(), "pk"]
 
 
-def _groups(user, needle: Needle, per_kind: int, matches, order) -> list[Group]:
+def _managed_team_ids(user) -> list[int] | None:
+    """A manager's teams, read once per search (see _indexable_scope); PostgreSQL only."""
+    if connection.vendor != "postgresql" or not user.is_active or not user.is_manager:
+        return None
+    return list(Team.objects.filter(manager=user).values_list("pk", flat=True))
+
+
+def _indexable_scope(kind: Kind, user, team_ids: list[int] | None) -> Q | None:
+    """The visibility rule again, written so that PostgreSQL can read it from indexes; None
+    when that does not help (an admin; a rep's deals and leads, already by owner; what a
+    manager sees through their teams' deals, ten thousand ids to look up one by one).
+
+    The visibility querysets are one WHERE clause with ORs of subqueries (contacts.access
+    explains why that suits lists). A search needs the opposite: PostgreSQL cannot read an
+    OR of subqueries from an index, so it fetches every row matching the text (tens of
+    thousands for a common name) and tests each. Here each part is an index condition (the
+    owner, a team among a list, the id among an array of the visible deals' foreign keys),
+    combined with the text's trigram index in one bitmap. It is exactly the visibility rule
+    (contacts.access, teams.access.owned_or_managed), and rows still pass the visibility
+    queryset itself too: this can narrow, never widen.
+    """
+    if connection.vendor != "postgresql" or not user.is_active or user.is_admin:
+        return None
+    if kind.deal_field is None:  # deals and leads: the owner, and the teams they manage
+        return Q(owner=user) | Q(team_id__in=team_ids) if team_ids else None
+    if user.is_manager:
+        return None
+    condition = Q(owner=user)
+    for deals in linked_deal_parts(user):
+        linked = deals.filter(**{f"{kind.deal_field}__isnull": False}).values(kind.deal_field)
+        condition |= Q(Sql("({0} = ANY(ARRAY{1}))", F("pk"), Subquery(linked)))
+    return condition
+
+
+def _candidates(
+    kind: Kind, needle: Needle, matching: QuerySet, per_kind: int, limit: int
+) -> QuerySet:
+    """The ids worth ranking: any `limit` of the matching rows, and those named exactly
+    the text (so the best one is never left out). PostgreSQL only (SQLite refuses LIMIT in
+    a UNION's parts; it has no index to save anyway).
+
+    A common word or syllable matches tens of thousands of rows; ranking them all would
+    fetch and sort every one. A LIMITed subquery stops early instead, and the best of at
+    most a few hundred rows are shown, with "more" to say that there are others: a longer text
+    narrows them down.
+    """
+    matching = matching.order_by()
+    key = kind.key()
+    any_ones = matching.values("pk")[:limit]
+    exact = [
+        matching.filter(Sql("({0} = {1})", key, Value(form))).values("pk")[: per_kind + 1]
+        for form in needle.forms()
+    ]
+    return any_ones.union(*exact, all=True)
+
+
+def _groups(
+    user, needle: Needle, per_kind: int, matches: _Matches, order, team_ids, candidates: int
+) -> list[Group]:
     groups = []
     for kind in KINDS:
-        rows = (
-            kind.rows(user)
-            .filter(matches(needle).bind(kind.document()))
-            .order_by(*order(kind, needle))[: per_kind + 1]
-        )
+        rows = kind.visible(user).filter(matches.bind(kind.document()))
+        indexable = _indexable_scope(kind, user, team_ids)
+        if indexable is not None:
+            rows = rows.filter(indexable)
+        if connection.vendor == "postgresql":
+            # The candidates are visible rows already: filtering by visibility again would
+            # make PostgreSQL test every row of the table against it.
+            model = rows.model
+            ids = _candidates(kind, needle, rows, per_kind, candidates)
+            rows = model._default_manager.filter(pk__in=ids)
+        rows = kind.shape(rows).order_by(*order(kind, needle))[: per_kind + 1]
         found = list(rows)
         groups.append(
             Group(
@@ -372,12 +451,17 @@ def search_everything(*, user, text: str, per_kind: int = DROPDOWN_PER_KIND) -> 
     needle = Needle.of(text)
     if not needle.searchable:
         return SearchResults(text=needle.text, searchable=False)
-    groups = _groups(user, needle, per_kind, _literal_matches, _literal_order)
+    team_ids = _managed_team_ids(user)
+    literal = _literal_matches(needle)
+    groups = _groups(user, needle, per_kind, literal, _literal_order, team_ids, CANDIDATES)
     if (
         connection.vendor == "postgresql"
-        and len(needle.folded) >= SUBSTRING_MIN_LENGTH
+        and len(needle.folded) >= SIMILAR_MIN_LENGTH
         and not any(group.hits for group in groups)
     ):
-        groups = _groups(user, needle, per_kind, _similar_matches, _similar_order)
+        similar = _similar_matches(needle)
+        groups = _groups(
+            user, needle, per_kind, similar, _similar_order, team_ids, SIMILAR_CANDIDATES
+        )
         return SearchResults(text=needle.text, searchable=True, groups=groups, similar=True)
     return SearchResults(text=needle.text, searchable=True, groups=groups)

@@ -49,3 +49,11 @@ def test_the_writer_neutralises_every_text_cell_and_keeps_numbers():
         ["'+cmd", "-3"],
     ]
     assert stream.getvalue().splitlines()[1] == '"\'=HYPERLINK(""http://evil"")",-5.00'
+
+
+def test_csv_lines_streams_one_neutralised_line_per_row():
+    from crm.csv_safety import csv_lines
+
+    lines = csv_lines(iter([["name", "value"], ["=SUM(A1)", 12], ["a,b", "x\ny"]]))
+    assert next(lines) == "name,value\n"
+    assert list(lines) == ["'=SUM(A1),12\n", '"a,b","x\ny"\n']

@@ -9,6 +9,8 @@ so the search owns its indexes; the tables belong to pipeline, contacts and lead
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+from search.migrations._operations import PostgreSQLOnly
+
 DOCUMENTS = {
     "deal": ("pipeline_deal", "lower((title)::text)"),
     "organization": ("contacts_organization", "(name_key)::text"),
@@ -18,18 +20,6 @@ DOCUMENTS = {
     ),
     "lead": ("leads_lead", "lower((title)::text)"),
 }
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """Raw SQL that runs on PostgreSQL and does nothing elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 def index_operations():

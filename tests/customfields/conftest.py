@@ -1,6 +1,7 @@
 import pytest
 
 from customfields.models import FieldDefinition
+from tests.contacts.conftest import records  # noqa: F401 (the contacts' cast of records)
 
 
 def define(kind: str, key: str, type: str, **options) -> FieldDefinition:

@@ -45,7 +45,7 @@ def test_rep_fills_every_type_and_the_deal_page_shows_them_formatted(client, cas
             renewal="2027-03-31",
             regions=["EU", "APAC"],
             champion=str(cast.rep_a.pk),
-            po_number="  PO-7\r\n 12 ",
+            po_number="  PO-7 12 ",
         ),
     )
     deal = Deal.objects.get(title="Custom deal")
@@ -98,8 +98,8 @@ def test_empty_fields_show_a_dash_in_the_definitions_order(client, cast, deal_fi
         ("budget", "12.345", "Ensure that there are no more than 2 decimal places."),
         ("budget", "²", "Enter a number."),
         ("seats", "NaN", "Enter a number."),
-        ("renewal", "9999-12-31", "Enter a date between 1900 and 2200."),
-        ("renewal", "1899-12-31", "Enter a date between 1900 and 2200."),
+        ("renewal", "9999-12-31", "Choose dates from 1 January 1900 to 31 December 2200."),
+        ("renewal", "1899-12-31", "Choose dates from 1 January 1900 to 31 December 2200."),
         ("renewal", "31/31/2027", "Enter a valid date."),
         (
             "tier",
@@ -110,6 +110,7 @@ def test_empty_fields_show_a_dash_in_the_definitions_order(client, cast, deal_fi
         ("champion", "99999999999999999999999999", "Choose one of the people offered"),
         ("champion", "²", "Choose one of the people offered"),
         ("po_number", "x" * 501, "Ensure this value has at most 500 characters (it has 501)."),
+        ("po_number", "PO\r\n7", "Use a single line, without line breaks, tabs or other control"),
     ],
 )
 def test_each_bad_value_gets_a_clear_error_and_nothing_is_saved(

@@ -11,6 +11,7 @@ from contacts.models import Organization
 from customfields.values import values_for_api
 from pipeline.models import Deal
 from tests.conftest import VISIBILITY
+from tests.contacts.conftest import ACCESS, HIDDEN
 from tests.factories import make_contact, make_many_deals, make_organization
 
 from .conftest import define
@@ -148,3 +149,15 @@ def test_the_deal_export_runs_a_fixed_number_of_queries(
         assert all(row["Champion"] == str(cast.rep_a) for row in rows)
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("viewer", list(ACCESS))
+def test_record_exports_hold_exactly_what_the_viewer_may_see(client, cast, records, viewer):
+    client.force_login(cast.user(viewer))
+    visible = {kind for kind, access in ACCESS[viewer].items() if access != HIDDEN}
+    organizations = read_csv(client.get(reverse("contacts:organization-export")))
+    assert {row["name"] for row in organizations} == {
+        records.organization(kind).name for kind in visible
+    }
+    contacts = read_csv(client.get(reverse("contacts:contact-export")))
+    assert {row["email"] for row in contacts} == {records.contact(kind).email for kind in visible}

@@ -189,3 +189,12 @@ def test_a_deal_elsewhere_is_not_found_through_a_custom_filter(client, cast, tag
     client.force_login(cast.rep_a2)
     url = reverse("pipeline:board", args=[cast.pipeline.pk])
     assert board_titles(client.get(url, {"cf_tier": "Silver"})) == {"Rep A2's deal"}
+
+
+def test_numbers_are_stored_so_that_range_filters_compare_them_as_numbers(cast, deal_fields):
+    amounts = {cast.deal_a: 999.99, cast.deal_a2: 1000, cast.deal_b: 12000.5}
+    for deal, amount in amounts.items():
+        Deal.objects.filter(pk=deal.pk).update(custom={"budget": amount})
+    big = Deal.objects.filter(custom__budget__gte=1000).order_by("custom__budget")
+    assert list(big.values_list("title", flat=True)) == ["Rep A2's deal", "Rep B's deal"]
+    assert Deal.objects.filter(custom__budget__lt=1000).get() == cast.deal_a

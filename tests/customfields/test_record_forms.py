@@ -102,7 +102,10 @@ def test_contact_form_and_page(client, cast, db):
         "cf_birthday": "9999-01-01",
     }
     bad = client.post(edit, data)
-    assert bad.status_code == 200 and "Enter a date between 1900 and 2200." in bad.text
+    assert (
+        bad.status_code == 200
+        and "Choose dates from 1 January 1900 to 31 December 2200." in bad.text
+    )
 
 
 def test_the_contact_admin_page_edits_custom_values(client, cast, db):

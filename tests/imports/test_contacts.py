@@ -190,6 +190,7 @@ def test_a_chunk_reads_in_a_fixed_number_of_queries(cast, acme, assert_max_queri
     rows += [f"Q{n},Nomail,,,,Acme Corporation,rep_a" for n in range(count)]
     data = contacts(*rows)
     run_import("contacts", data, actor=cast.admin)
-    with assert_max_queries(12):
+    # 12, and the custom field columns read with the header (the file is read twice).
+    with assert_max_queries(14):
         again = run_import("contacts", data, actor=cast.admin)
     assert again.unchanged_count == 2 * count
