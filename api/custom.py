@@ -28,7 +28,7 @@ from customfields.queries import (
     parse_filters,
     requested,
 )
-from customfields.values import clean_values, definitions_for, values_for_api
+from customfields.values import clean_values, definitions_for, merge, values_for_api
 
 _CACHE_ATTRIBUTE = "_api_custom_definitions"
 
@@ -103,6 +103,13 @@ def checked_custom(
         {"field": "custom" if key == "custom" else f"custom.{key}", "message": message}
         for key, message in errors.items()
     ]
+
+
+def custom_change(current: dict[str, Any] | None, values: dict[str, Any]) -> dict[str, Any]:
+    """`{"custom": ...}` to add to a row's changed fields when `values` change its stored
+    `custom` (merged over it: keys not sent and archived fields keep theirs); else `{}`."""
+    merged = merge(current, values)
+    return {"custom": merged} if merged != (current or {}) else {}
 
 
 # --- Filters -------------------------------------------------------------------------------

@@ -5,7 +5,12 @@ from typing import Annotated
 from django.db.models import Q, QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
-from api.custom import checked_custom, custom_filters, without_custom_form_fields
+from api.custom import (
+    checked_custom,
+    custom_change,
+    custom_filters,
+    without_custom_form_fields,
+)
 from api.endpoints.common import ERRORS, Paging, reader, since, writer
 from api.errors import refuse, valid
 from api.pagination import page_of
@@ -173,9 +178,8 @@ def deal_update(request, deal_id: Id, payload: DealUpdateIn):
     )
     cleaned = valid(without_custom_form_fields(form), also=custom_errors)
     changed = {name: cleaned[name] for name in form.changed_data if name != "version"}
-    if merge(deal.custom, custom) != (deal.custom or {}):
-        # Recorded in the deal's history under each field's label, as the page does.
-        changed["custom"] = merge(deal.custom, custom)
+    # The service records custom changes in the deal's history under each field's label.
+    changed |= custom_change(deal.custom, custom)
     services.deal_update(deal=deal, version=payload.version, actor=user, **changed)
     return deal_for_user(user, deal_id)
 

@@ -4,7 +4,12 @@ from typing import Annotated
 
 from ninja import Field, Query, Router, Schema, Status
 
-from api.custom import checked_custom, custom_filters, without_custom_form_fields
+from api.custom import (
+    checked_custom,
+    custom_change,
+    custom_filters,
+    without_custom_form_fields,
+)
 from api.endpoints.common import ERRORS, Paging, reader, since, writer
 from api.errors import refuse, valid
 from api.pagination import page_of
@@ -94,9 +99,7 @@ def _changed(form, payload, *, record, user) -> dict:
     )
     cleaned = valid(without_custom_form_fields(form), also=custom_errors)
     changed = {name: cleaned[name] for name in form.changed_data}
-    if merge(record.custom, custom) != (record.custom or {}):
-        changed["custom"] = merge(record.custom, custom)
-    return changed
+    return changed | custom_change(record.custom, custom)
 
 
 # Organizations ----------------------------------------------------------------------------
