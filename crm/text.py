@@ -25,3 +25,9 @@ def validate_single_line(value: str) -> None:
 def single_line(value: str) -> str:
     """`value` with each run of control characters (line breaks, tabs...) turned into one space."""
     return re.sub(" {2,}", " ", CONTROL_CHARACTERS.sub(" ", value)).strip() if value else value
+
+
+def search_text(value: str | None, limit: int = 100) -> str:
+    """Words typed into a search box, on one line and at most `limit` characters: a NUL byte,
+    which no PostgreSQL text may hold, never reaches a query."""
+    return single_line(value or "")[:limit]

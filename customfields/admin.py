@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from crm.admin import InputRulesAdminMixin
 from customfields.models import FieldDefinition
 
 
@@ -21,7 +22,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 
 @admin.register(FieldDefinition)
-class FieldDefinitionAdmin(admin.ModelAdmin):
+class FieldDefinitionAdmin(InputRulesAdminMixin, admin.ModelAdmin):
     """Custom fields of deals, organizations and contacts.
 
     "Delete" archives a field: it disappears from forms, pages, filters, exports and the API,

@@ -21,6 +21,7 @@ from django.db.models.functions import RowNumber
 from activities.models import Activity
 from activities.queries import with_next_activity
 from crm.http import parse_id, parse_ids
+from crm.text import search_text
 from customfields.models import FieldDefinition
 from customfields.queries import (
     CustomFilter,
@@ -144,7 +145,7 @@ class BoardFilters:
             owner_id=parse_id(data.get("scope_owner")),
             team_id=parse_id(data.get("scope_team")),
             territory_ids=parse_ids(data.getlist("scope_territory")),
-            search=(data.get("scope_q") or "").strip()[:100],
+            search=search_text(data.get("scope_q")),
             custom=tuple(parse_filters(data, definitions or [], prefix=SCOPE_CUSTOM_PREFIX)),
         )
 

@@ -11,6 +11,7 @@ from django_htmx.http import trigger_client_event
 from activities.queries import deal_activity_panel
 from crm.csv_safety import csv_lines
 from crm.http import parse_id, parse_int, safe_next, toast
+from crm.text import search_text
 from customfields.forms import PREFIX as CUSTOM_PREFIX
 from customfields.forms import custom_after, custom_changes
 from customfields.queries import parse_filters, requested, user_names_of, with_user_names
@@ -52,7 +53,7 @@ from pipeline.queries import (
 @require_GET
 def deal_list(request):
     status = request.GET.get("status", "")
-    search = request.GET.get("q", "").strip()
+    search = search_text(request.GET.get("q"))
     # cf_<key>=value narrows by a custom field (definitions read only when one is asked for).
     definitions = definitions_for("deal") if requested(request.GET) else []
     custom = tuple(parse_filters(request.GET, definitions))
@@ -94,7 +95,7 @@ def deal_export(request):
     """The deals of the list (same filters, visible ones only) as CSV, with a column per
     custom field (header: its label). Streamed in a fixed number of queries."""
     status = request.GET.get("status", "")
-    search = request.GET.get("q", "").strip()
+    search = search_text(request.GET.get("q"))
     definitions = definitions_for("deal")
     custom = tuple(parse_filters(request.GET, definitions))
     deals = with_user_names(

@@ -11,6 +11,7 @@ The data is relative to the day of the run. `--reuse` skips generation when the 
 already holds a generated set of the requested size.
 """
 
+import json
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -218,6 +219,8 @@ def sql_literal(value) -> str:
         return str(value)
     if isinstance(value, datetime):
         value = value.isoformat()
+    if isinstance(value, dict | list):  # a JSONField's default (custom fields)
+        value = json.dumps(value)
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"no SQL literal for {value!r}")
