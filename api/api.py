@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
 
@@ -31,6 +32,15 @@ class FastJSONRenderer(BaseRenderer):
 
     def render(self, request: HttpRequest, data, *, response_status: int) -> bytes:
         return pydantic_core.to_json(data)
+
+
+class StrictJSONParser(Parser):
+    """JSON bodies read by pydantic's core, which refuses a lone surrogate escape (`"\\ud800"`):
+    valid JSON but not text, which no database column or JSON encoder takes (json.loads lets
+    it through, to fail as a 500 later). Any parse error is django-ninja's 400."""
+
+    def parse_body(self, request: HttpRequest):
+        return pydantic_core.from_json(request.body)
 
 
 class BearerToken(HttpBearer):
@@ -55,6 +65,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     renderer=FastJSONRenderer(),
+    parser=StrictJSONParser(),
     auth=BearerToken(),
 )
 

@@ -2,8 +2,6 @@
 
 from django import forms
 
-from api.schemas import ErrorItem
-
 # A form field's name as the API calls it.
 API_FIELD_NAMES = {
     "organization": "organization_id",
@@ -32,18 +30,21 @@ class InvalidInput(Exception):
 def form_errors(form: forms.BaseForm) -> list[dict]:
     """A bound form's errors as the API lists them."""
     return [
-        ErrorItem(
-            field="body" if name == "__all__" else API_FIELD_NAMES.get(name, name), message=str(m)
-        ).dict()
+        {
+            "field": "body" if name == "__all__" else API_FIELD_NAMES.get(name, name),
+            "message": str(message),
+        }
         for name, messages in form.errors.items()
-        for m in messages
+        for message in messages
     ]
 
 
-def valid(form: forms.BaseForm) -> dict:
-    """The form's cleaned data; InvalidInput (422) with the form's messages otherwise."""
-    if not form.is_valid():
-        raise InvalidInput(form_errors(form))
+def valid(form: forms.BaseForm, *, also: list[dict] | None = None) -> dict:
+    """The form's cleaned data; InvalidInput (422) with the form's messages otherwise, and
+    with `also` (errors found beside the form, e.g. in custom values) in any case."""
+    errors = ([] if form.is_valid() else form_errors(form)) + (also or [])
+    if errors:
+        raise InvalidInput(errors)
     return form.cleaned_data
 
 

@@ -8,7 +8,7 @@ numbers, no NUL characters; datetimes must be representable in UTC.
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Field, Schema
@@ -19,8 +19,10 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
 )
 
+from api.custom import custom_out
 from crm.http import MAX_ID, parse_id
 
 
@@ -64,6 +66,43 @@ Money = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="always"),
     Field(description="Exact amount with two decimals, as a string."),
+]
+
+
+def custom_values(kind: str):
+    """The `custom` field of an output schema: the row's stored values as the API shows
+    them (`api.custom.custom_out`), with the definitions read once per request."""
+
+    def shown(stored: Any, info: ValidationInfo) -> dict[str, Any]:
+        return custom_out(kind, stored, (info.context or {}).get("request"))
+
+    return Annotated[
+        dict[str, str | int | list[str] | None],
+        BeforeValidator(shown),
+        Field(
+            description=(
+                "Custom fields (defined by admins) by key: every active field, null when "
+                "empty. Text, single choice: a string; number and money: an exact decimal "
+                'as a string ("12.5", "1999.99"); date: "YYYY-MM-DD"; multiple choice: a '
+                "list of strings; user: the user's id. Archived fields are left out."
+            ),
+            examples=[{"tier": "Gold", "budget": "1999.99", "renewal": "2027-03-31"}],
+        ),
+    ]
+
+
+# Custom values sent on create and update.
+CustomIn = Annotated[
+    dict[str, Any] | None,
+    Field(
+        description=(
+            "Custom field values by key. Text, choice: a string; number, money: a number or "
+            'a decimal string ("1999.99"); date: "YYYY-MM-DD"; multiple choice: a list of '
+            "strings; user: the id of someone you can see; null clears a field. On create, "
+            "required fields must have a value; on update only the keys sent change."
+        ),
+        examples=[{"tier": "Gold", "budget": "1999.99", "regions": ["EU", "US"]}],
+    ),
 ]
 
 
@@ -112,6 +151,7 @@ class DealOut(Out):
     stage_entered_at: datetime
     closed_at: datetime | None
     version: int = Field(description="Pass it back on updates and moves (409 when stale).")
+    custom: custom_values("deal")  # type: ignore[valid-type]
 
 
 class DealPage(Out):
@@ -133,6 +173,7 @@ class DealCreateIn(Schema):
     contact_id: Id | None = None
     product_id: Id | None = None
     expected_close_date: date | None = None
+    custom: CustomIn = None
 
 
 class DealUpdateIn(Schema):
@@ -145,6 +186,7 @@ class DealUpdateIn(Schema):
     contact_id: Id | None = None
     product_id: Id | None = None
     expected_close_date: date | None = None
+    custom: CustomIn = None
 
 
 class DealMoveIn(Schema):
@@ -196,6 +238,7 @@ class OrganizationOut(Out):
     owner_id: int | None
     created_at: datetime
     updated_at: datetime
+    custom: custom_values("organization")  # type: ignore[valid-type]
 
 
 class OrganizationPage(Out):
@@ -212,6 +255,7 @@ class OrganizationIn(Schema):
     annual_revenue: Decimal | None = Field(None, max_digits=14, decimal_places=2)
     parent_id: Id | None = None
     owner_id: Id | None = Field(None, description="Admins only.")
+    custom: CustomIn = None
 
 
 class ContactOut(Out):
@@ -225,6 +269,7 @@ class ContactOut(Out):
     owner_id: int | None
     created_at: datetime
     updated_at: datetime
+    custom: custom_values("contact")  # type: ignore[valid-type]
 
 
 class ContactPage(Out):
@@ -240,6 +285,7 @@ class ContactIn(Schema):
     email: text(254) | None = None  # type: ignore[valid-type]
     phone: text(40) | None = None  # type: ignore[valid-type]
     owner_id: Id | None = Field(None, description="Admins only.")
+    custom: CustomIn = None
 
 
 # Activities and notes ---------------------------------------------------------------------

@@ -40,6 +40,7 @@ from django.views.generic import RedirectView
 
 from activities.models import Notification
 from contacts.models import Contact, Organization
+from customfields.models import FieldDefinition
 from imports.models import ImportJob, ImportStatus
 from notes.models import Note
 from tests.activities.factories import make_activity
@@ -360,6 +361,26 @@ def world(cast, file_storage):
     )
     job.file.save("people.csv", ContentFile(b"first name\nAda\n"), save=False)
     job.save()
+    # A custom field of each type on each kind, with values: forms, pages, filters (cf_<key>)
+    # and the API's `custom` are fuzzed too.
+    for kind in ("deal", "organization", "contact"):
+        for key, type in [
+            ("tier", "choice"),
+            ("budget", "money"),
+            ("seats", "number"),
+            ("renewal", "date"),
+            ("regions", "multi_choice"),
+            ("champion", "user"),
+            ("code", "text"),
+        ]:
+            choices = "Gold\nSilver" if type in ("choice", "multi_choice") else ""
+            FieldDefinition.objects.create(
+                kind=kind, key=key, label=key.title(), type=type, choices=choices
+            )
+    values = {"tier": "Gold", "budget": 12.5, "renewal": "2027-03-31", "champion": cast.rep_a.pk}
+    for row in (cast.deal_a, organization, contact):
+        row.custom = values
+        row.save()
     return cast
 
 

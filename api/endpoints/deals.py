@@ -5,6 +5,12 @@ from typing import Annotated
 from django.db.models import Q, QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
+from api.custom import (
+    checked_custom,
+    custom_change,
+    custom_filters,
+    without_custom_form_fields,
+)
 from api.endpoints.common import ERRORS, Paging, reader, since, writer
 from api.errors import refuse, valid
 from api.pagination import page_of
@@ -19,6 +25,8 @@ from api.schemas import (
     Id,
     Text,
 )
+from customfields.queries import CustomFilter
+from customfields.values import merge
 from pipeline import services
 from pipeline.access import deal_for_user
 from pipeline.forms import DealForm, DealLostForm
@@ -41,8 +49,11 @@ class DealFilters(Schema):
     q: Text | None = Field(None, max_length=100, description="Title or organization name.")
 
 
-def filtered_deals(user, filters: DealFilters) -> QuerySet[Deal]:
-    """The deals `user` may see, narrowed like the board (filters only ever narrow)."""
+def filtered_deals(
+    user, filters: DealFilters, custom: list[CustomFilter] | None = None
+) -> QuerySet[Deal]:
+    """The deals `user` may see, narrowed like the board (filters only ever narrow), also by
+    custom fields (`cf_<key>=value`)."""
     deals: QuerySet[Deal] = Deal.objects.visible_to(user)
     if user.is_manager and not user.is_admin:
         # Always true of visible deals, but with literal team ids PostgreSQL estimates a
@@ -58,6 +69,7 @@ def filtered_deals(user, filters: DealFilters) -> QuerySet[Deal]:
         team_id=filters.team,
         territory_ids=territory_ids,
         search=(filters.q or "").strip(),
+        custom=tuple(custom or ()),
     ).apply(deals)
     if filters.pipeline is not None:
         deals = deals.filter(pipeline_id=filters.pipeline)
@@ -70,8 +82,13 @@ def filtered_deals(user, filters: DealFilters) -> QuerySet[Deal]:
 
 @router.get("", response={200: DealPage, **ERRORS}, summary="List deals")
 def deal_list(request, paging: Paging, filters: Annotated[DealFilters, Query()]):
-    """The deals you may see, newest first, `limit` at a time."""
-    deals = since(filtered_deals(reader(request), filters), paging.updated_since)
+    """The deals you may see, newest first, `limit` at a time.
+
+    `cf_<key>=value` narrows by a custom text, choice or user field, as on the deal list
+    page (a multiple choice field: deals that include the value; a user field: the user's
+    id); 422 for a field that cannot filter or a value no deal can have."""
+    custom = custom_filters(request, "deal")
+    deals = since(filtered_deals(reader(request), filters, custom), paging.updated_since)
     return page_of(deals, cursor=paging.cursor, limit=paging.limit, fields=DEAL_FIELDS)
 
 
@@ -123,9 +140,12 @@ def deal_create(request, payload: DealCreateIn):
     stage = Stage.objects.select_related("pipeline").filter(pk=payload.stage_id).first()
     if stage is None:
         raise refuse("stage_id", "No such stage.")
-    data = payload.dict(exclude_unset=True)
+    data = payload.dict(exclude_unset=True, exclude={"custom"})
     form = DealForm(_form_data(None, data, user), user=user, pipeline=stage.pipeline)
-    cleaned = valid(form)
+    custom, custom_errors = checked_custom(
+        model=Deal, sent=payload.custom, partial=False, user=user
+    )
+    cleaned = valid(without_custom_form_fields(form), also=custom_errors)
     deal = services.deal_create(
         title=cleaned["title"],
         owner=cleaned["owner"],
@@ -136,6 +156,7 @@ def deal_create(request, payload: DealCreateIn):
         contact=cleaned["contact"],
         product=cleaned["product"],
         expected_close_date=cleaned["expected_close_date"],
+        custom=merge({}, custom),
         actor=user,
     )
     return Status(201, deal)
@@ -143,16 +164,22 @@ def deal_create(request, payload: DealCreateIn):
 
 @router.patch("/{deal_id}", response={200: DealOut, **ERRORS}, summary="Change a deal")
 def deal_update(request, deal_id: Id, payload: DealUpdateIn):
-    """Change a deal's details (not its stage: move it). Fields left out keep their value."""
+    """Change a deal's details (not its stage: move it). Fields left out keep their value,
+    and so do custom fields left out of `custom`."""
     user = writer(request)
     deal = deal_for_user(user, deal_id, write=True)
     _check_owner(user, payload.owner_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.dict(exclude_unset=True, exclude={"custom"})
     form = DealForm(
         _form_data(deal, changes, user), instance=deal, user=user, pipeline=deal.pipeline
     )
-    cleaned = valid(form)
+    custom, custom_errors = checked_custom(
+        model=Deal, sent=payload.custom, partial=True, user=user, current=deal.custom
+    )
+    cleaned = valid(without_custom_form_fields(form), also=custom_errors)
     changed = {name: cleaned[name] for name in form.changed_data if name != "version"}
+    # The service records custom changes in the deal's history under each field's label.
+    changed |= custom_change(deal.custom, custom)
     services.deal_update(deal=deal, version=payload.version, actor=user, **changed)
     return deal_for_user(user, deal_id)
 

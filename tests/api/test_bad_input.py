@@ -151,6 +151,27 @@ def test_bad_activity_bodies(api_as, cast, body):
     assert_json_error(response, 422)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"version": 1, "title": "a\\ud800b"}',
+        '{"version": 1, "custom": {"po": "a\\udfffb"}}',
+        '{"version": 1, "custom": {"k\\ud800": "x"}}',
+        '{"version": 1, "title": "' + "9" * 5000 + '"}',
+        '{"version": ' + "9" * 5000 + "}",
+    ],
+)
+def test_lone_surrogates_and_endless_numbers_are_400_not_stored(api_as, cast, body):
+    """A lone surrogate escape is valid JSON but not text: no column takes it (issue 10)."""
+    from tests.customfields.conftest import define
+
+    define("deal", "po", "text")
+    response = api_as("rep_a").patch(f"/api/v1/deals/{cast.deal_a.pk}", body)
+    assert response.status_code in (400, 422)
+    cast.deal_a.refresh_from_db()
+    assert (cast.deal_a.version, cast.deal_a.custom) == (1, {})
+
+
 def test_a_form_body_is_400(api_as, cast):
     response = api_as("rep_a").client.post(
         "/api/v1/deals",

@@ -39,6 +39,7 @@ def test_api_conforms_to_its_schema(live_server, cast):
     django_settings.API_RATE_LIMIT = 0  # hundreds of requests a minute: not what is tested
     try:
         _, raw = token_create(user=cast.rep_a, scope="write")
+        with_custom_values(cast)
         schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 20
@@ -48,6 +49,23 @@ def test_api_conforms_to_its_schema(live_server, cast):
                 run_operation(operation, mode, headers, live_server.url)
     finally:
         django_settings.API_RATE_LIMIT = previous
+
+
+def with_custom_values(cast) -> None:
+    """Custom fields of several types, with values on rep_a's deal and organization, so that
+    `custom` is read and written too."""
+    from tests.customfields.conftest import define
+    from tests.factories import make_organization
+
+    for kind in ("deal", "organization", "contact"):
+        define(kind, "tier", "choice", choices="Gold\nSilver")
+        define(kind, "budget", "money")
+        define(kind, "champion", "user")
+        define(kind, "regions", "multi_choice", choices="EU\nUS")
+    values = {"tier": "Gold", "budget": 1999.99, "champion": cast.rep_a.pk, "regions": ["EU"]}
+    cast.deal_a.custom = values
+    cast.deal_a.save()
+    make_organization("Custom Org", owner=cast.rep_a, custom=values)
 
 
 def run_operation(operation, mode, headers, base_url) -> None:
