@@ -66,6 +66,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_imports
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_search
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_api
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_custom_fields
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache
