@@ -62,17 +62,9 @@ def _form_data(instance, fields: list[str], changes: dict) -> dict:
     return {name: "" if value is None else str(value) for name, value in data.items()}
 
 
-ORGANIZATION_FIELDS = [
-    "name",
-    "sector",
-    "country",
-    "employees",
-    "year_established",
-    "annual_revenue",
-    "parent",
-    "owner",
-]
-CONTACT_FIELDS = ["first_name", "last_name", "organization", "job_title", "email", "phone", "owner"]
+# The pages' forms decide which fields a record has; the API fills in the same ones.
+ORGANIZATION_FIELDS = list(OrganizationForm.Meta.fields)
+CONTACT_FIELDS = list(ContactForm.Meta.fields)
 
 
 def _check_owner_field(form, changes: dict) -> None:
